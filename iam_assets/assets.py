@@ -1,0 +1,139 @@
+"""The lineage: IAM API -> raw users -> enriched users -> OCSF events -> the copy in Sekoia.io."""
+
+
+import json
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from iam_assets import enrich, ocsf
+from iam_assets.resources import EventSinkResource, IAMResource
+
+GROUP = "iam_inventory"
+OWNERS = ["team:security"]
+PREVIEW_ROWS = 20
+PREVIEW_COLUMNS = [
+    "user_name",
+    "path",
+    "is_console_user",
+    "has_mfa",
+    "active_access_keys",
+    "password_last_used_at",
+    "groups",
+    "unknown_fields",
+]
+
+
+def _markdown_table(frame: pd.DataFrame) -> dg.MetadataValue:
+    return dg.MetadataValue.md(frame.to_markdown(index=False) if len(frame) else "_(no rows)_")
+
+
+@dg.asset(
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"aws", "python"},
+    description=(
+        "Every IAM user of the AWS account, in the raw shape of the Sekoia.io AWS IAM connector:"
+        " path, creation date, password last used, access keys, MFA devices, console access,"
+        " tags, groups and policy names. Denied reads stay unknown and are listed per user."
+    ),
+)
+def raw_iam_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg.Output[list[dict]]:
+    result = iam.collect(note=context.log.warning)
+    unknown = result.unknown_fields
+    if unknown:
+        context.log.warning(
+            "Some IAM reads were denied; those fields are unknown (null) in the events: "
+            + ", ".join(f"{name} for {count} user(s)" for name, count in sorted(unknown.items()))
+        )
+    return dg.Output(
+        result.users,
+        metadata={
+            "users": len(result.users),
+            "dropped_users": len(result.dropped),
+            "dropped": dg.MetadataValue.json(result.dropped),
+            "unknown_fields": dg.MetadataValue.json(dict(sorted(unknown.items()))),
+            "iam_calls": sum(result.calls.values()),
+            "iam_calls_by_action": dg.MetadataValue.json(dict(sorted(result.calls.items()))),
+            "collection_seconds": round(result.seconds, 2),
+        },
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"pandas"},
+    description=(
+        "One row per IAM user with derived columns: is_console_user, has_mfa, active access keys,"
+        " console users without MFA, group policies. Unknown values are <NA>, never False."
+    ),
+)
+def enriched_iam_users(raw_iam_users: list[dict]) -> dg.Output[pd.DataFrame]:
+    frame = enrich.enrich_users(raw_iam_users)
+    summary = enrich.mfa_summary(frame)
+    names = summary.pop("console_users_without_mfa_names")
+    metadata: dict[str, Any] = {
+        key: value for key, value in summary.items() if value is not None
+    }
+    metadata["console_users_without_mfa_list"] = dg.MetadataValue.md(
+        "\n".join(f"- `{name}`" for name in names) or "_none_"
+    )
+    metadata["preview"] = _markdown_table(frame[PREVIEW_COLUMNS].head(PREVIEW_ROWS))
+    metadata["dagster/row_count"] = len(frame)
+    return dg.Output(frame, metadata=metadata)
+
+
+@dg.asset(
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"ocsf"},
+    description=(
+        "OCSF 1.6.0 User Inventory Info: Collect events (class 5003, type 500302), one per user,"
+        " exactly per the Sekoia.io mapping table. Blocking checks gate delivery."
+    ),
+)
+def ocsf_user_inventory(enriched_iam_users: pd.DataFrame) -> dg.Output[list[dict]]:
+    events = ocsf.user_inventory_events(enrich.to_records(enriched_iam_users))
+    sample = events[0] if events else {}
+    return dg.Output(
+        events,
+        metadata={
+            "events": len(events),
+            "ocsf_version": ocsf.OCSF_VERSION,
+            "type_uid": ocsf.TYPE_UID,
+            "sample_event": dg.MetadataValue.md(
+                "```json\n" + json.dumps(sample, indent=2) + "\n```"
+            ),
+        },
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"sekoia"},
+    description=(
+        "The copy of the inventory in Sekoia.io: every OCSF event posted to the HTTP intake and"
+        " acknowledged with an event id. Fails, with counts, if any batch is refused."
+    ),
+)
+def sekoia_user_inventory(
+    context: dg.AssetExecutionContext,
+    ocsf_user_inventory: list[dict],
+    intake: EventSinkResource,
+) -> dg.MaterializeResult:
+    report = intake.deliver(ocsf_user_inventory, context)
+    context.log.info(f"Delivered {report.event_ids} OCSF events to {intake.destination()}")
+    return dg.MaterializeResult(
+        metadata={
+            "delivered_events": report.event_ids,
+            "batches": report.batches,
+            "bytes_sent": report.bytes_sent,
+            "destination": intake.destination(),
+        }
+    )
+
+
+ASSETS = [raw_iam_users, enriched_iam_users, ocsf_user_inventory, sekoia_user_inventory]

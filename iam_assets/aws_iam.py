@@ -1,0 +1,338 @@
+"""Read every IAM user of one AWS account, in the seed's raw shape (no Dagster here).
+
+The collector makes only read-only IAM calls, all listed in ``IAM_ACTIONS`` and in the
+checked-in policy document ``iam_assets/iam_policy.json``. Two rules keep the inventory honest:
+
+* a user deleted while we read it (``NoSuchEntity``) is dropped, with a note;
+* a call we are not allowed to make (``AccessDenied``) leaves its field ``None`` (unknown) and is
+  recorded in the user's ``UnknownFields``; it never becomes ``False`` or ``0``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore import xform_name
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+RawUser = dict[str, Any]
+
+# Every IAM action the collector can call; the policy document must grant exactly these.
+IAM_ACTIONS: tuple[str, ...] = (
+    "iam:ListUsers",
+    "iam:GetUser",
+    "iam:ListAccessKeys",
+    "iam:ListMFADevices",
+    "iam:GetLoginProfile",
+    "iam:ListUserTags",
+    "iam:ListGroupsForUser",
+    "iam:ListAttachedUserPolicies",
+    "iam:ListUserPolicies",
+    "iam:ListAttachedGroupPolicies",
+    "iam:ListGroupPolicies",
+)
+
+_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+_GONE_CODE = "NoSuchEntity"
+
+
+class IAMCollectionError(RuntimeError):
+    """A failure that makes the whole inventory unusable (not a per-field denial)."""
+
+
+def build_iam_client(
+    *,
+    session: boto3.session.Session | None = None,
+    endpoint_url: str | None = None,
+    max_attempts: int = 10,
+    retry_mode: str = "adaptive",
+    max_pool_connections: int = 16,
+    verify: bool | str | None = None,
+) -> Any:
+    """One IAM client with botocore retries configured.
+
+    With ``endpoint_url=None`` botocore resolves the endpoint itself, so ``AWS_ENDPOINT_URL_IAM`` and
+    ``AWS_ENDPOINT_URL`` keep working; credentials come from the session (default: boto3's chain).
+    """
+    session = session or boto3.session.Session()
+    config = Config(
+        retries={"max_attempts": max_attempts, "mode": retry_mode},
+        max_pool_connections=max_pool_connections,
+        user_agent_extra="iam-assets",
+    )
+    kwargs: dict[str, Any] = {"config": config}
+    if endpoint_url:
+        kwargs["endpoint_url"] = endpoint_url
+    if verify is not None:
+        kwargs["verify"] = verify
+    return session.client("iam", **kwargs)
+
+
+def iso_utc(value: datetime | str | None) -> str | None:
+    """Render a timestamp as ISO 8601 in UTC with a trailing ``Z``, the seed's raw format."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class CollectionResult:
+    """What one collection produced, and what a user of the inventory should know about it."""
+
+    users: list[RawUser]
+    dropped: list[dict[str, str]] = field(default_factory=list)
+    calls: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def unknown_fields(self) -> Counter[str]:
+        """How many users have each field unknown (a call was denied)."""
+        return Counter(name for user in self.users for name in user["UnknownFields"])
+
+
+class _UserGone(Exception):
+    """The user was deleted between ListUsers and a later call."""
+
+
+class IAMUserCollector:
+    """Reads users with one shared, thread-safe boto3 client and a bounded thread pool."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        max_workers: int = 4,
+        note: Callable[[str], None] | None = None,
+    ) -> None:
+        if max_workers < 1:
+            raise ValueError(f"max_workers must be at least 1, got {max_workers}")
+        self._client = client
+        self._max_workers = max_workers
+        self._note = note or (lambda _message: None)
+        self._calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._group_policies: dict[str, tuple[list[str] | None, list[str] | None, dict]] = {}
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _call(self, action: str, **params: Any) -> dict[str, Any]:
+        with self._lock:
+            self._calls[action] += 1
+        method = getattr(self._client, xform_name(action))
+        return method(**params)
+
+    def _pages(self, action: str, key: str, **params: Any) -> list[Any]:
+        """Follow ``Marker`` until ``IsTruncated`` is false; returns the concatenated ``key``."""
+        items: list[Any] = []
+        marker: str | None = None
+        while True:
+            page = self._call(action, **params, **({"Marker": marker} if marker else {}))
+            items.extend(page.get(key, []))
+            if not page.get("IsTruncated"):
+                return items
+            marker = page.get("Marker")
+            if not marker:
+                raise IAMCollectionError(f"iam:{action} said IsTruncated without a Marker")
+
+    def _read(self, user: RawUser, field_name: str, read: Callable[[], Any]) -> Any:
+        """Run one per-user read; denial makes the field unknown, deletion drops the user."""
+        try:
+            return read()
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in _DENIED_CODES:
+                operation = error.operation_name
+                user["UnknownFields"][field_name] = f"{code} on iam:{operation}"
+                return None
+            if code == _GONE_CODE:
+                raise _UserGone(error.response["Error"].get("Message", "")) from error
+            raise
+
+    # -- public -----------------------------------------------------------------------------
+    def list_users(self) -> list[dict[str, Any]]:
+        """Every user of the account, following every page."""
+        return self._pages("ListUsers", "Users", MaxItems=1000)
+
+    def collect(self) -> CollectionResult:
+        """The full inventory: one raw user per IAM user still present at the end of the read."""
+        started = time.monotonic()
+        try:
+            listed = self.list_users()
+        except ClientError as error:
+            raise IAMCollectionError(_describe(error, "list the account's IAM users")) from error
+
+        dropped: list[dict[str, str]] = []
+        users: list[RawUser] = []
+        with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
+            for summary, outcome in zip(listed, pool.map(self._collect_one, listed), strict=True):
+                if isinstance(outcome, _UserGone):
+                    reason = f"deleted during collection ({outcome})"
+                    dropped.append({"UserName": summary["UserName"], "reason": reason})
+                    self._note(f"Dropped IAM user {summary['UserName']}: {reason}")
+                else:
+                    users.append(outcome)
+        users.sort(key=lambda user: user["UserName"])
+        return CollectionResult(
+            users=users,
+            dropped=dropped,
+            calls=Counter(self._calls),
+            seconds=time.monotonic() - started,
+        )
+
+    def _collect_one(self, summary: dict[str, Any]) -> RawUser | _UserGone:
+        try:
+            return self.read_user(summary)
+        except _UserGone as gone:
+            return gone
+        except ClientError as error:
+            raise IAMCollectionError(
+                _describe(error, f"read IAM user {summary.get('UserName')!r}")
+            ) from error
+
+    def read_user(self, summary: dict[str, Any]) -> RawUser:
+        """Everything the seed's raw shape holds for one user, plus groups and policy names."""
+        name = summary["UserName"]
+        user: RawUser = {"UnknownFields": {}}
+
+        details = self._read(
+            user, "PasswordLastUsed", lambda: self._call("GetUser", UserName=name)["User"]
+        )
+        base = details if details is not None else summary
+        user.update(
+            UserId=base["UserId"],
+            UserName=base["UserName"],
+            Arn=base["Arn"],
+            Path=base["Path"],
+            CreateDate=iso_utc(base["CreateDate"]),
+            PasswordLastUsed=iso_utc(details.get("PasswordLastUsed")) if details else None,
+        )
+        keys = self._read(
+            user,
+            "AccessKeys",
+            lambda: self._pages("ListAccessKeys", "AccessKeyMetadata", UserName=name),
+        )
+        user["AccessKeys"] = None if keys is None else [
+            {
+                "AccessKeyId": key["AccessKeyId"],
+                "Status": key["Status"],
+                "CreateDate": iso_utc(key.get("CreateDate")),
+            }
+            for key in keys
+        ]
+        devices = self._read(
+            user, "MFADevices", lambda: self._pages("ListMFADevices", "MFADevices", UserName=name)
+        )
+        user["MFADevices"] = None if devices is None else [
+            {"SerialNumber": device["SerialNumber"], "EnableDate": iso_utc(device["EnableDate"])}
+            for device in devices
+        ]
+        user["ConsoleAccessEnabled"] = self._read(
+            user, "ConsoleAccessEnabled", lambda: self._has_login_profile(name)
+        )
+        tags = self._read(user, "Tags", lambda: self._pages("ListUserTags", "Tags", UserName=name))
+        user["Tags"] = None if tags is None else [
+            {"Key": tag["Key"], "Value": tag["Value"]} for tag in tags
+        ]
+        groups = self._read(
+            user, "Groups", lambda: self._pages("ListGroupsForUser", "Groups", UserName=name)
+        )
+        user["Groups"] = None if groups is None else [
+            self._group(user, group["GroupName"]) for group in groups
+        ]
+        attached = self._read(
+            user,
+            "AttachedPolicies",
+            lambda: self._pages("ListAttachedUserPolicies", "AttachedPolicies", UserName=name),
+        )
+        user["AttachedPolicies"] = (
+            None if attached is None else [policy["PolicyName"] for policy in attached]
+        )
+        user["InlinePolicies"] = self._read(
+            user,
+            "InlinePolicies",
+            lambda: self._pages("ListUserPolicies", "PolicyNames", UserName=name),
+        )
+        return user
+
+    def _has_login_profile(self, name: str) -> bool:
+        """A login profile means console access; ``NoSuchEntity`` here means there is none."""
+        try:
+            self._call("GetLoginProfile", UserName=name)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == _GONE_CODE:
+                return False
+            raise
+        return True
+
+    def _group(self, user: RawUser, group_name: str) -> dict[str, Any]:
+        """A group with its policy names, read once per group per collection."""
+        with self._lock:
+            cached = self._group_policies.get(group_name)
+        if cached is None:
+            denied: dict[str, str] = {}
+            attached = _denied_as_none(
+                denied,
+                "AttachedPolicies",
+                lambda: [
+                    policy["PolicyName"]
+                    for policy in self._pages(
+                        "ListAttachedGroupPolicies", "AttachedPolicies", GroupName=group_name
+                    )
+                ],
+            )
+            inline = _denied_as_none(
+                denied,
+                "InlinePolicies",
+                lambda: self._pages("ListGroupPolicies", "PolicyNames", GroupName=group_name),
+            )
+            cached = (attached, inline, denied)
+            with self._lock:
+                self._group_policies[group_name] = cached
+        attached, inline, denied = cached
+        for field_name, reason in denied.items():
+            user["UnknownFields"][f"Groups[{group_name}].{field_name}"] = reason
+        return {"GroupName": group_name, "AttachedPolicies": attached, "InlinePolicies": inline}
+
+
+def _denied_as_none(denied: dict[str, str], field_name: str, read: Callable[[], Any]) -> Any:
+    try:
+        return read()
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in _DENIED_CODES:
+            denied[field_name] = f"{code} on iam:{error.operation_name}"
+            return None
+        raise
+
+
+def _describe(error: ClientError, doing: str) -> str:
+    """A message that says what failed and what to do, without any credential material."""
+    code = error.response.get("Error", {}).get("Code", "Unknown")
+    message = error.response.get("Error", {}).get("Message", "")
+    hint = ""
+    if code in _DENIED_CODES:
+        hint = " Grant the actions in iam_assets/iam_policy.json to the collecting principal."
+    elif code in {"InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"}:
+        hint = " Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the profile in AWS_PROFILE)."
+    elif code in {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}:
+        hint = " The session token expired: refresh AWS_SESSION_TOKEN or the SSO login."
+    return f"Could not {doing}: {code}: {message}.{hint}"
+
+
+def collect_users(
+    client: Any, *, max_workers: int = 4, note: Callable[[str], None] | None = None
+) -> CollectionResult:
+    """Convenience wrapper: the full inventory of the account behind ``client``."""
+    return IAMUserCollector(client, max_workers=max_workers, note=note).collect()

@@ -1,0 +1,36 @@
+"""An IAM simulator (moto) served on loopback inside this process, seeded once."""
+
+import threading
+
+from iam_assets.demo.seed import DEMO_USERS, backdate, seed_users
+
+_lock = threading.Lock()
+_endpoint: str | None = None
+
+
+def start_seeded_moto() -> str:
+    """Start moto on 127.0.0.1 (a free port) and seed the demo account; the endpoint URL.
+
+    Idempotent within a process: every run in the same process sees the same account.
+    """
+    global _endpoint
+    with _lock:
+        if _endpoint is None:
+            import boto3
+            from moto.server import ThreadedMotoServer
+
+            server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            server.start()
+            host, port = server.get_host_and_port()
+            endpoint = f"http://{host}:{port}"
+            client = boto3.client(
+                "iam",
+                endpoint_url=endpoint,
+                region_name="us-east-1",
+                aws_access_key_id="demo",
+                aws_secret_access_key="demo",
+            )
+            seed_users(client, DEMO_USERS)
+            backdate(DEMO_USERS)
+            _endpoint = endpoint
+        return _endpoint

@@ -1,0 +1,130 @@
+"""Raw IAM users -> one pandas row per user, with the derived columns a security team reads.
+
+Unknown stays unknown: a field whose read was denied is ``<NA>`` (nullable ``boolean``/``Int64``
+dtypes), never ``False`` or ``0``, and ``unknown_fields`` names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+# Column -> pandas dtype; the order is the order users see in previews.
+ENRICHED_COLUMNS: dict[str, str] = {
+    "user_id": "string",
+    "user_name": "string",
+    "arn": "string",
+    "path": "string",
+    "created_at": "datetime64[ns, UTC]",
+    "password_last_used_at": "datetime64[ns, UTC]",
+    "is_console_user": "boolean",
+    "has_mfa": "boolean",
+    "mfa_device_count": "Int64",
+    "active_access_keys": "Int64",
+    "access_key_count": "Int64",
+    "console_without_mfa": "boolean",
+    "tags": "object",
+    "groups": "object",
+    "attached_policies": "object",
+    "inline_policies": "object",
+    "group_policies": "object",
+    "unknown_fields": "object",
+}
+
+
+def _count(items: list[Any] | None, keep=lambda _item: True) -> int | None:
+    return None if items is None else sum(1 for item in items if keep(item))
+
+
+def _tags(tags: list[Mapping[str, str]] | None) -> dict[str, str] | None:
+    return None if tags is None else {tag["Key"]: tag["Value"] for tag in tags}
+
+
+def _group_policies(groups: list[Mapping[str, Any]] | None) -> list[str] | None:
+    """Names of the policies a user gets through groups, ``None`` if any part is unknown."""
+    if groups is None:
+        return None
+    names: set[str] = set()
+    for group in groups:
+        if group["AttachedPolicies"] is None or group["InlinePolicies"] is None:
+            return None
+        names.update(group["AttachedPolicies"], group["InlinePolicies"])
+    return sorted(names)
+
+
+def enrich_user(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """One raw user -> one enriched record of plain Python values (``None`` = unknown)."""
+    has_mfa = None if raw["MFADevices"] is None else len(raw["MFADevices"]) > 0
+    console = raw["ConsoleAccessEnabled"]
+    return {
+        "user_id": raw["UserId"],
+        "user_name": raw["UserName"],
+        "arn": raw["Arn"],
+        "path": raw["Path"],
+        "created_at": raw["CreateDate"],
+        "password_last_used_at": raw["PasswordLastUsed"],
+        "is_console_user": console,
+        "has_mfa": has_mfa,
+        "mfa_device_count": _count(raw["MFADevices"]),
+        "active_access_keys": _count(raw["AccessKeys"], lambda key: key["Status"] == "Active"),
+        "access_key_count": _count(raw["AccessKeys"]),
+        "console_without_mfa": None if console is None or has_mfa is None else console and not has_mfa,
+        "tags": _tags(raw["Tags"]),
+        "groups": None if raw["Groups"] is None else [g["GroupName"] for g in raw["Groups"]],
+        "attached_policies": raw["AttachedPolicies"],
+        "inline_policies": raw["InlinePolicies"],
+        "group_policies": _group_policies(raw["Groups"]),
+        "unknown_fields": sorted(raw["UnknownFields"]),
+    }
+
+
+def enrich_users(raw_users: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The enriched users table: one row per raw user, typed columns, sorted by user name."""
+    frame = pd.DataFrame([enrich_user(raw) for raw in raw_users], columns=list(ENRICHED_COLUMNS))
+    for column in ("created_at", "password_last_used_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    frame = frame.astype(ENRICHED_COLUMNS)
+    return frame.sort_values("user_name", kind="stable").reset_index(drop=True)
+
+
+def _plain(value: Any) -> Any:
+    """pandas scalars -> plain Python: ``NA``/``NaT`` -> ``None``, ``Timestamp`` -> ``datetime``."""
+    if isinstance(value, (list, dict)):
+        return value
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of the enriched table as plain dicts, ready for the pure OCSF mapping."""
+    columns = list(frame.columns)
+    return [
+        {column: _plain(value) for column, value in zip(columns, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
+
+
+def mfa_summary(frame: pd.DataFrame) -> dict[str, Any]:
+    """The MFA figures a security engineer looks at first."""
+    known = frame["has_mfa"].dropna()
+    console = frame[frame["is_console_user"].fillna(False)]
+    console_known = console["has_mfa"].dropna()
+    without = frame[frame["console_without_mfa"].fillna(False)]
+    return {
+        "users": len(frame),
+        "console_users": len(console),
+        "mfa_coverage_pct": round(100.0 * float(known.mean()), 1) if len(known) else None,
+        "console_mfa_coverage_pct": (
+            round(100.0 * float(console_known.mean()), 1) if len(console_known) else None
+        ),
+        "console_users_without_mfa": len(without),
+        "console_users_without_mfa_names": without["user_name"].tolist(),
+        "users_with_unknown_fields": int((frame["unknown_fields"].map(len) > 0).sum()),
+    }

@@ -1,0 +1,84 @@
+"""Enriched IAM user -> OCSF 1.6.0 *User Inventory Info: Collect* event, per the seed's table.
+
+Pure functions over plain data. The default output is exactly the Sekoia.io mapping table
+(including its non-standard fields such as ``user.account.type_id`` 40 and ``user.path``);
+timestamps are Unix epoch seconds, converted in UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+OCSF_VERSION = "1.6.0"
+CLASS_UID = 5003
+CLASS_NAME = "User Inventory Info"
+CATEGORY_UID = 5
+CATEGORY_NAME = "Discovery"
+ACTIVITY_ID = 2
+ACTIVITY_NAME = "Collect"
+TYPE_UID = CLASS_UID * 100 + ACTIVITY_ID  # 500302
+TYPE_NAME = f"{CLASS_NAME}: {ACTIVITY_NAME}"
+SEVERITY_ID = 1
+SEVERITY = "Informational"
+PRODUCT_NAME = "AWS IAM"
+ACCOUNT_TYPE = "AWS IAM"
+ACCOUNT_TYPE_ID = 40  # the seed's value; not an OCSF 1.6.0 account type_id (see README)
+
+
+def epoch_seconds(value: datetime | str | None) -> int | None:
+    """ISO 8601 string or datetime -> whole Unix seconds; a naive value is taken as UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp())
+
+
+def user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
+    """One enriched user record (see ``enrich.enrich_user``) -> one seed-format OCSF event."""
+    created = epoch_seconds(user["created_at"])
+    tags = user["tags"]
+    return {
+        "activity_id": ACTIVITY_ID,
+        "activity_name": ACTIVITY_NAME,
+        "category_name": CATEGORY_NAME,
+        "category_uid": CATEGORY_UID,
+        "class_name": CLASS_NAME,
+        "class_uid": CLASS_UID,
+        "type_name": TYPE_NAME,
+        "type_uid": TYPE_UID,
+        "severity": SEVERITY,
+        "severity_id": SEVERITY_ID,
+        "time": created,
+        "metadata": {
+            "product": {"name": PRODUCT_NAME, "version": OCSF_VERSION},
+            "version": OCSF_VERSION,
+        },
+        "user": {
+            "uid": user["user_id"],
+            "name": user["user_name"],
+            "full_name": user["user_name"],
+            "path": user["path"],
+            "is_console_user": user["is_console_user"],
+            "has_mfa": user["has_mfa"],
+            "access_keys_count": user["active_access_keys"],
+            "password_last_used_time": epoch_seconds(user["password_last_used_at"]),
+            "created_time": created,
+            "tags": None if tags is None else dict(tags),
+            "account": {
+                "uid": user["arn"],
+                "name": user["user_name"],
+                "type": ACCOUNT_TYPE,
+                "type_id": ACCOUNT_TYPE_ID,
+            },
+        },
+    }
+
+
+def user_inventory_events(users: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Map every enriched user record, preserving order."""
+    return [user_inventory_event(user) for user in users]

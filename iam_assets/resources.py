@@ -1,0 +1,167 @@
+"""Dagster resources: AWS IAM access and the place OCSF events are delivered to."""
+
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import boto3
+import dagster as dg
+from dagster_aws.utils import ResourceWithBoto3Configuration
+from pydantic import Field
+
+from iam_assets.aws_iam import CollectionResult, build_iam_client, collect_users
+from iam_assets.intake import (
+    DEFAULT_INTAKE_URL,
+    KEY_VARIABLE,
+    URL_VARIABLE,
+    DeliveryReport,
+    SekoiaIntakeClient,
+    validate_intake_config,
+)
+
+ROLE_VARIABLE = "IAM_ASSETS_ROLE_ARN"
+EXTERNAL_ID_VARIABLE = "IAM_ASSETS_EXTERNAL_ID"
+SESSION_NAME = "iam-assets"
+
+
+class AWSCredentialsMissing(RuntimeError):
+    """boto3's chain found no credentials at all."""
+
+
+class IAMResource(ResourceWithBoto3Configuration):
+    """IAM access on dagster-aws's boto3 configuration.
+
+    Everything left unset falls back to boto3's standard chain: environment variables,
+    ``AWS_PROFILE``, SSO, instance or task role; ``AWS_ENDPOINT_URL(_IAM)`` points it at a
+    simulator. Secrets given explicitly must come through ``dg.EnvVar``.
+    """
+
+    max_attempts: int = Field(
+        default=10, description="botocore attempts per call (adaptive mode backs off on throttling)"
+    )
+    retry_mode: str = Field(default="adaptive", description="botocore retry mode")
+    role_arn: str | None = Field(
+        default=None, description=f"Role to assume before reading IAM (env {ROLE_VARIABLE})"
+    )
+    external_id: str | None = Field(
+        default=None, description=f"External id for the role (env {EXTERNAL_ID_VARIABLE})"
+    )
+    max_workers: int = Field(default=4, description="Users read in parallel")
+
+    def _session(self) -> boto3.session.Session:
+        session = boto3.session.Session(
+            profile_name=self.profile_name,
+            aws_access_key_id=self.aws_access_key_id,
+            aws_secret_access_key=self.aws_secret_access_key,
+            aws_session_token=self.aws_session_token,
+            region_name=self.region_name,
+        )
+        if session.get_credentials() is None:
+            raise AWSCredentialsMissing(
+                "No AWS credentials found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or"
+                " AWS_PROFILE (SSO profiles too), or run where an instance/task role is available."
+            )
+        if not self.role_arn:
+            return session
+        sts_kwargs: dict[str, Any] = {}
+        if self.endpoint_url:
+            sts_kwargs["endpoint_url"] = self.endpoint_url
+        assume: dict[str, Any] = {"RoleArn": self.role_arn, "RoleSessionName": SESSION_NAME}
+        if self.external_id:
+            assume["ExternalId"] = self.external_id
+        credentials = session.client("sts", **sts_kwargs).assume_role(**assume)["Credentials"]
+        return boto3.session.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name=self.region_name,
+        )
+
+    def get_client(self) -> Any:
+        """One IAM client, reused for the whole collection."""
+        return build_iam_client(
+            session=self._session(),
+            endpoint_url=self.endpoint_url,
+            max_attempts=self.max_attempts,
+            retry_mode=self.retry_mode,
+            max_pool_connections=max(10, self.max_workers * 2),
+            verify=None if self.verify is True else self.verify,
+        )
+
+    def collect(self, note: Callable[[str], None] | None = None) -> CollectionResult:
+        """The account's full user inventory."""
+        return collect_users(self.get_client(), max_workers=self.max_workers, note=note)
+
+
+class EventSinkResource(dg.ConfigurableResource):
+    """Where OCSF events go; the production sink is the Sekoia.io intake."""
+
+    def destination(self) -> str:
+        raise NotImplementedError
+
+    def deliver(self, events: Sequence[dict[str, Any]], context: Any = None) -> DeliveryReport:
+        raise NotImplementedError
+
+
+class SekoiaIntakeResource(EventSinkResource):
+    """The Sekoia.io HTTP intake. Give ``intake_key`` as ``dg.EnvVar("SEKOIA_INTAKE_KEY")``."""
+
+    url: str = Field(default=DEFAULT_INTAKE_URL, description=f"Intake base URL ({URL_VARIABLE})")
+    intake_key: str = Field(description=f"Intake key ({KEY_VARIABLE}); a secret")
+    batch_events: int = Field(default=500, description="Events per request at most")
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Fail at launch, naming the variable, rather than after collecting the whole account.
+        validate_intake_config(self.url, self.intake_key)
+
+    def destination(self) -> str:
+        return self.url.rstrip("/")
+
+    def deliver(self, events: Sequence[dict[str, Any]], context: Any = None) -> DeliveryReport:
+        client = SekoiaIntakeClient(self.url, self.intake_key, batch_events=self.batch_events)
+        return client.send(events)
+
+
+class JsonLinesOutboxResource(EventSinkResource):
+    """A local stand-in for the intake: one JSON-lines file per run, one event per line."""
+
+    directory: str = Field(description="Folder that receives <run_id>.jsonl files")
+
+    def destination(self) -> str:
+        return str(Path(self.directory).resolve())
+
+    def deliver(self, events: Sequence[dict[str, Any]], context: Any = None) -> DeliveryReport:
+        folder = Path(self.directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        run_id = getattr(context, "run_id", None) or "manual"
+        path = folder / f"{run_id}.jsonl"
+        lines = [json.dumps(event, separators=(",", ":")) + "\n" for event in events]
+        path.write_text("".join(lines), encoding="utf-8")
+        return DeliveryReport(
+            events=len(lines),
+            batches=1,
+            bytes_sent=sum(len(line.encode()) for line in lines),
+            event_ids=len(lines),
+        )
+
+    def outbox_file(self, run_id: str) -> Path:
+        return Path(self.directory).resolve() / f"{run_id}.jsonl"
+
+
+def iam_resource_from_env() -> IAMResource:
+    """Production IAM access: boto3's chain, plus an optional role from the environment."""
+    return IAMResource(
+        role_arn=dg.EnvVar(ROLE_VARIABLE) if os.environ.get(ROLE_VARIABLE) else None,
+        external_id=dg.EnvVar(EXTERNAL_ID_VARIABLE) if os.environ.get(EXTERNAL_ID_VARIABLE) else None,
+    )
+
+
+def sekoia_intake_from_env() -> SekoiaIntakeResource:
+    """Production intake: URL and key read through ``dg.EnvVar`` at run time."""
+    return SekoiaIntakeResource(
+        url=dg.EnvVar(URL_VARIABLE) if os.environ.get(URL_VARIABLE) else DEFAULT_INTAKE_URL,
+        intake_key=dg.EnvVar(KEY_VARIABLE),
+    )
