@@ -22,7 +22,7 @@ from typing import Any
 import boto3
 from botocore import xform_name
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 RawUser = dict[str, Any]
 
@@ -69,7 +69,9 @@ def build_iam_client(
         max_pool_connections=max_pool_connections,
         user_agent_extra="iam-assets",
     )
-    kwargs: dict[str, Any] = {"config": config}
+    # IAM is global: without a configured region, sign for us-east-1 (the aws partition's IAM
+    # region); GovCloud/China users set AWS_REGION to their partition's region.
+    kwargs: dict[str, Any] = {"config": config, "region_name": session.region_name or "us-east-1"}
     if endpoint_url:
         kwargs["endpoint_url"] = endpoint_url
     if verify is not None:
@@ -172,6 +174,11 @@ class IAMUserCollector:
             listed = self.list_users()
         except ClientError as error:
             raise IAMCollectionError(_describe(error, "list the account's IAM users")) from error
+        except BotoCoreError as error:  # no credentials, endpoint unreachable, ...
+            raise IAMCollectionError(
+                f"Could not list the account's IAM users: {error}. Check the AWS credentials"
+                " chain and, if set, AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_IAM."
+            ) from error
 
         dropped: list[dict[str, str]] = []
         users: list[RawUser] = []

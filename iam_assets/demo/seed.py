@@ -176,7 +176,7 @@ def generated_users(count: int, prefix: str = "user") -> tuple[DemoUser, ...]:
             console=index % 5 == 0,
             mfa=index % 10 == 0,
             active_keys=index % 3,
-            inactive_keys=1 if index % 11 == 0 else 0,
+            inactive_keys=1 if index % 11 == 0 and index % 3 < 2 else 0,
             groups=("Developers",) if index % 6 == 0 else (),
         ))
     return tuple(users)

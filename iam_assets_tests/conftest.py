@@ -1,0 +1,71 @@
+"""Shared fixtures: moto as a real HTTP server on 127.0.0.1, an IAM-like proxy, an intake double.
+
+Nothing here talks to the internet: fake AWS credentials, no instance metadata, no profile.
+"""
+
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+
+import boto3
+import pytest
+import requests
+
+from iam_assets_tests.support.iam_proxy import IAMProxy
+from iam_assets_tests.support.intake_double import IntakeDouble
+
+for variable in (
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_IAM",
+    "AWS_ENDPOINT_URL_STS",
+    "SEKOIA_INTAKE_URL",
+    "SEKOIA_INTAKE_KEY",
+    "IAM_ASSETS_ROLE_ARN",
+):
+    os.environ.pop(variable, None)
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_EC2_METADATA_DISABLED="true",
+    AWS_CONFIG_FILE=os.devnull,
+    AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+)
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def iam_admin(moto_endpoint: str):
+    """A boto3 IAM client straight to a freshly reset moto, for seeding the account."""
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
+    return boto3.client("iam", endpoint_url=moto_endpoint, region_name="us-east-1")
+
+
+@pytest.fixture
+def iam_proxy(moto_endpoint: str, iam_admin) -> Iterator[IAMProxy]:
+    """The endpoint the code under test uses: moto, paged and observed like IAM."""
+    proxy = IAMProxy(moto_endpoint).start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def intake() -> Iterator[IntakeDouble]:
+    double = IntakeDouble(key=f"intake-key-{uuid.uuid4().hex}").start()
+    yield double
+    double.stop()

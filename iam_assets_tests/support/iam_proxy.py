@@ -1,0 +1,173 @@
+"""A loopback HTTP proxy in front of moto that behaves more like IAM.
+
+moto answers every IAM list call in one page; IAM pages (``MaxItems``, default 100, at most 1,000)
+and says ``IsTruncated``/``Marker``. The proxy re-pages moto's answers the way IAM does, records
+every action it forwards, and can fail chosen calls (``AccessDenied``...) or run a hook before one.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+NS = "https://iam.amazonaws.com/doc/2010-05-08/"
+
+# List action -> element of its result that holds the members.
+LIST_KEYS = {
+    "ListUsers": "Users",
+    "ListUserTags": "Tags",
+    "ListGroupsForUser": "Groups",
+    "ListAccessKeys": "AccessKeyMetadata",
+    "ListMFADevices": "MFADevices",
+    "ListUserPolicies": "PolicyNames",
+    "ListGroupPolicies": "PolicyNames",
+    "ListAttachedUserPolicies": "AttachedPolicies",
+    "ListAttachedGroupPolicies": "AttachedPolicies",
+}
+
+Params = dict[str, str]
+
+
+@dataclass
+class Fault:
+    """Answer ``action`` with an IAM error when ``when(params)`` holds."""
+
+    action: str
+    code: str
+    status: int
+    when: Callable[[Params], bool]
+
+
+class IAMProxy:
+    def __init__(self, upstream: str, *, max_page: dict[str, int] | None = None) -> None:
+        parts = urlsplit(upstream)
+        self.upstream_host = parts.hostname or "127.0.0.1"
+        self.upstream_port = parts.port or 80
+        self.max_page = dict(max_page or {})
+        self.actions: Counter[str] = Counter()
+        self.pages: Counter[str] = Counter()
+        self.faults: list[Fault] = []
+        self.hooks: dict[str, list[Callable[[Params], None]]] = {}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> IAMProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def fail(
+        self,
+        action: str,
+        code: str = "AccessDenied",
+        status: int = 403,
+        when: Callable[[Params], bool] = lambda _params: True,
+    ) -> None:
+        self.faults.append(Fault(action, code, status, when))
+
+    def before(self, action: str, hook: Callable[[Params], None]) -> None:
+        self.hooks.setdefault(action, []).append(hook)
+
+    # -- request handling -------------------------------------------------------------------
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # one small answer must not wait 40 ms for an ACK
+
+            def log_message(self, *_args: object) -> None:  # keep test output quiet
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status, headers, payload = proxy.handle(self.path, dict(self.headers), body)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler
+
+    def handle(self, path: str, headers: dict[str, str], body: bytes):
+        params = dict(parse_qsl(body.decode()))
+        action = params.get("Action", "")
+        with self._lock:
+            self.actions[action] += 1
+        for hook in self.hooks.get(action, []):
+            hook(params)
+        for fault in self.faults:
+            if fault.action == action and fault.when(params):
+                return fault.status, {"Content-Type": "text/xml"}, _error(fault.code, action)
+        if action in LIST_KEYS:
+            return self._paged(action, path, headers, params)
+        return self._forward(path, headers, body)
+
+    def _forward(self, path: str, headers: dict[str, str], body: bytes):
+        connection = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=30)
+        try:
+            forwarded = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+            forwarded["Content-Length"] = str(len(body))
+            connection.request("POST", path, body=body, headers=forwarded)
+            response = connection.getresponse()
+            payload = response.read()
+            out = {"Content-Type": response.getheader("Content-Type", "text/xml")}
+            return response.status, out, payload
+        finally:
+            connection.close()
+
+    def _paged(self, action: str, path: str, headers: dict[str, str], params: Params):
+        """Ask moto for everything, then answer one IAM-sized page of it."""
+        wanted = int(params.pop("MaxItems", 100))
+        offset = int(params.pop("Marker", "m0")[1:])
+        status, out, payload = self._forward(path, headers, urlencode(params).encode())
+        if status != 200:
+            return status, out, payload
+        ET.register_namespace("", NS)
+        root = ET.fromstring(payload)
+        result = root.find(f"{{{NS}}}{action}Result")
+        container = result.find(f"{{{NS}}}{LIST_KEYS[action]}") if result is not None else None
+        if container is None:
+            return status, out, payload
+        members = list(container)
+        size = min(wanted, self.max_page.get(action, 1000))
+        for member in members:
+            container.remove(member)
+        container.extend(members[offset : offset + size])
+        truncated = offset + size < len(members)
+        for name in ("IsTruncated", "Marker"):
+            for old in result.findall(f"{{{NS}}}{name}"):
+                result.remove(old)
+        ET.SubElement(result, f"{{{NS}}}IsTruncated").text = "true" if truncated else "false"
+        if truncated:
+            ET.SubElement(result, f"{{{NS}}}Marker").text = f"m{offset + size}"
+        with self._lock:
+            self.pages[action] += 1
+        return status, out, ET.tostring(root, encoding="utf-8", xml_declaration=False)
+
+
+def _error(code: str, action: str) -> bytes:
+    return (
+        f'<ErrorResponse xmlns="{NS}"><Error><Type>Sender</Type><Code>{code}</Code>'
+        f"<Message>User is not authorized to perform: iam:{action} (injected by test proxy)"
+        "</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId>"
+        "</ErrorResponse>"
+    ).encode()

@@ -1,0 +1,192 @@
+"""The seed page's two example users map to the seed's event, with times converted in UTC."""
+
+import copy
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from iam_assets import enrich, ocsf, ocsf_checks
+
+# The two "API Response Examples" of the seed page, in the collector's raw shape.
+PROGRAMMATIC_USER = {
+    "UserId": "AIDAI23HZ27SI6FQMGNHQ",
+    "UserName": "lambda-execution-role",
+    "Arn": "arn:aws:iam::123456789012:user/service-role/lambda-execution-role",
+    "Path": "/service-role/",
+    "CreateDate": "2020-06-04T10:00:00Z",
+    "PasswordLastUsed": None,
+    "AccessKeys": [
+        {"AccessKeyId": "AKIA123456789EXAMPLE", "Status": "Active",
+         "CreateDate": "2020-06-04T10:00:00Z"},
+        {"AccessKeyId": "AKIA987654321EXAMPLE", "Status": "Active",
+         "CreateDate": "2021-03-15T14:30:00Z"},
+    ],
+    "MFADevices": [],
+    "ConsoleAccessEnabled": False,
+    "Tags": [
+        {"Key": "Purpose", "Value": "Lambda Execution"},
+        {"Key": "Environment", "Value": "Production"},
+    ],
+    "Groups": [],
+    "AttachedPolicies": [],
+    "InlinePolicies": [],
+    "UnknownFields": {},
+}
+CONSOLE_USER = {
+    "UserId": "AIDACKCEVSQ6C2EXAMPLE",
+    "UserName": "aws-developer-team",
+    "Arn": "arn:aws:iam::123456789012:user/engineering/aws-developer-team",
+    "Path": "/engineering/",
+    "CreateDate": "2020-06-04T10:00:00Z",
+    "PasswordLastUsed": "2025-08-26T09:30:00Z",
+    "AccessKeys": [
+        {"AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "Status": "Active",
+         "CreateDate": "2025-01-10T11:00:00Z"},
+    ],
+    "MFADevices": [
+        {"SerialNumber": "arn:aws:iam::123456789012:mfa/aws-developer-team",
+         "EnableDate": "2020-07-15T14:00:00Z"},
+    ],
+    "ConsoleAccessEnabled": True,
+    "Tags": [
+        {"Key": "Department", "Value": "Engineering"},
+        {"Key": "Environment", "Value": "Development"},
+    ],
+    "Groups": [],
+    "AttachedPolicies": [],
+    "InlinePolicies": [],
+    "UnknownFields": {},
+}
+
+# The seed's example event, except `time` and `created_time`: the seed prints 1591275600, which is
+# 2020-06-04T13:00:00Z; CreateDate 2020-06-04T10:00:00Z is 1591264800 in UTC.
+CREATED_EPOCH = 1591264800
+SEED_EVENT = {
+    "activity_id": 2,
+    "activity_name": "Collect",
+    "category_name": "Discovery",
+    "category_uid": 5,
+    "class_name": "User Inventory Info",
+    "class_uid": 5003,
+    "type_name": "User Inventory Info: Collect",
+    "type_uid": 500302,
+    "severity": "Informational",
+    "severity_id": 1,
+    "time": CREATED_EPOCH,
+    "metadata": {"product": {"name": "AWS IAM", "version": "1.6.0"}, "version": "1.6.0"},
+    "user": {
+        "uid": "AIDAI23HZ27SI6FQMGNHQ",
+        "name": "lambda-execution-role",
+        "full_name": "lambda-execution-role",
+        "path": "/service-role/",
+        "is_console_user": False,
+        "has_mfa": False,
+        "access_keys_count": 2,
+        "password_last_used_time": None,
+        "created_time": CREATED_EPOCH,
+        "tags": {"Purpose": "Lambda Execution", "Environment": "Production"},
+        "account": {
+            "uid": "arn:aws:iam::123456789012:user/service-role/lambda-execution-role",
+            "name": "lambda-execution-role",
+            "type": "AWS IAM",
+            "type_id": 40,
+        },
+    },
+}
+
+
+def events_for(*raw_users):
+    return ocsf.user_inventory_events(enrich.to_records(enrich.enrich_users(raw_users)))
+
+
+def test_programmatic_user_maps_to_the_seed_event_with_utc_time():
+    (event,) = events_for(PROGRAMMATIC_USER)
+    assert event == SEED_EVENT
+    assert ocsf.epoch_seconds("2020-06-04T10:00:00Z") == 1591264800 != 1591275600
+
+
+def test_console_user_maps_every_row_of_the_table():
+    (event,) = events_for(CONSOLE_USER)
+    expected = copy.deepcopy(SEED_EVENT)
+    expected["user"] = {
+        "uid": "AIDACKCEVSQ6C2EXAMPLE",
+        "name": "aws-developer-team",
+        "full_name": "aws-developer-team",
+        "path": "/engineering/",
+        "is_console_user": True,
+        "has_mfa": True,
+        "access_keys_count": 1,
+        "password_last_used_time": 1756200600,  # 2025-08-26T09:30:00Z
+        "created_time": CREATED_EPOCH,
+        "tags": {"Department": "Engineering", "Environment": "Development"},
+        "account": {
+            "uid": "arn:aws:iam::123456789012:user/engineering/aws-developer-team",
+            "name": "aws-developer-team",
+            "type": "AWS IAM",
+            "type_id": 40,
+        },
+    }
+    assert event == expected
+
+
+def test_inactive_keys_are_not_counted_and_no_tags_is_an_empty_object():
+    raw = copy.deepcopy(PROGRAMMATIC_USER)
+    raw["AccessKeys"][1]["Status"] = "Inactive"
+    raw["Tags"] = []
+    (event,) = events_for(raw)
+    assert event["user"]["access_keys_count"] == 1
+    assert event["user"]["tags"] == {}
+
+
+def test_unknown_fields_stay_null_never_false():
+    raw = copy.deepcopy(CONSOLE_USER)
+    raw.update(MFADevices=None, ConsoleAccessEnabled=None, AccessKeys=None, Tags=None)
+    raw["UnknownFields"] = {"MFADevices": "AccessDenied on iam:ListMFADevices"}
+    frame = enrich.enrich_users([raw])
+    assert frame.loc[0, "has_mfa"] is enrich.pd.NA
+    (event,) = ocsf.user_inventory_events(enrich.to_records(frame))
+    user = event["user"]
+    assert user["has_mfa"] is None
+    assert user["is_console_user"] is None
+    assert user["access_keys_count"] is None
+    assert user["tags"] is None
+    assert ocsf_checks.types_valid([event]) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2020-06-04T10:00:00Z", 1591264800),
+        ("2020-06-04T12:00:00+02:00", 1591264800),
+        (datetime(2020, 6, 4, 10, 0, 0), 1591264800),  # naive: taken as UTC
+        (None, None),
+    ],
+)
+def test_epoch_seconds_are_utc(value, expected):
+    assert ocsf.epoch_seconds(value) == expected
+
+
+def test_mapping_output_is_json_and_key_order_is_the_seed_order():
+    (event,) = events_for(PROGRAMMATIC_USER)
+    assert list(json.loads(json.dumps(event))) == list(SEED_EVENT)
+    assert list(event["user"]) == list(SEED_EVENT["user"])
+
+
+SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "ocsf" / "ocsf-1.6.0-user-inventory.json"
+
+
+@pytest.mark.skipif(not SCHEMA.exists(), reason="shared/ocsf schema extract is not beside the repo")
+def test_required_fields_rule_matches_the_official_schema_extract():
+    schema = json.loads(SCHEMA.read_text())
+    required = schema["required_attributes_flattened"]["without_optional_profiles"]
+    assert set(ocsf_checks.REQUIRED_PATHS) == {entry["path"] for entry in required}
+    constraints = {e["path"]: tuple(e["constraints"]["at_least_one"])
+                   for e in required if e.get("constraints")}
+    for path, names in constraints.items():
+        assert set(ocsf_checks.AT_LEAST_ONE[path]) == set(names)
+    fixed = schema["required_attributes_flattened"]["fixed_values_for_user_inventory_collect"]
+    (event,) = events_for(PROGRAMMATIC_USER)
+    for path, value in fixed.items():
+        assert ocsf_checks.get_path(event, path) == value
