@@ -1,0 +1,46 @@
+"""The event the seed's table prescribes for a seeded user, written out independently of the code.
+
+Built from what the test seeded (``DemoUser``) and what moto assigned (id, ARN, creation time).
+"""
+
+from typing import Any
+
+from iam_assets.demo.seed import DemoUser
+
+
+def expected_event(user: DemoUser, iam_admin: Any) -> dict[str, Any]:
+    assigned = iam_admin.get_user(UserName=user.name)["User"]
+    created = int(assigned["CreateDate"].timestamp())
+    last_used = assigned.get("PasswordLastUsed")
+    return {
+        "activity_id": 2,
+        "activity_name": "Collect",
+        "category_name": "Discovery",
+        "category_uid": 5,
+        "class_name": "User Inventory Info",
+        "class_uid": 5003,
+        "type_name": "User Inventory Info: Collect",
+        "type_uid": 500302,
+        "severity": "Informational",
+        "severity_id": 1,
+        "time": created,
+        "metadata": {"product": {"name": "AWS IAM", "version": "1.6.0"}, "version": "1.6.0"},
+        "user": {
+            "uid": assigned["UserId"],
+            "name": user.name,
+            "full_name": user.name,
+            "path": user.path,
+            "is_console_user": user.console and not user.remove_console,
+            "has_mfa": user.mfa and not user.deactivate_mfa,
+            "access_keys_count": user.active_keys,
+            "password_last_used_time": int(last_used.timestamp()) if last_used else None,
+            "created_time": created,
+            "tags": dict(user.tags),
+            "account": {
+                "uid": f"arn:aws:iam::123456789012:user{user.path}{user.name}",
+                "name": user.name,
+                "type": "AWS IAM",
+                "type_id": 40,
+            },
+        },
+    }

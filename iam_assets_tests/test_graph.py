@@ -1,0 +1,89 @@
+"""The whole graph, materialised with dg.materialize against moto (HTTP) and the intake double."""
+
+import dagster as dg
+
+from iam_assets.assets import ASSETS
+from iam_assets.checks import CHECKS
+from iam_assets.demo.seed import DEMO_USERS, seed_users
+from iam_assets.resources import IAMResource, SekoiaIntakeResource
+from iam_assets_tests.support.expected import expected_event
+
+
+def materialize(iam_proxy, intake, **kwargs):
+    return dg.materialize(
+        [*ASSETS, *CHECKS],
+        resources={
+            "iam": IAMResource(endpoint_url=iam_proxy.url, max_attempts=2),
+            "intake": SekoiaIntakeResource(url=intake.url, intake_key=intake.key),
+        },
+        **kwargs,
+    )
+
+
+def metadata(result, asset: str) -> dict:
+    (event,) = [
+        e for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey(asset)
+    ]
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def test_graph_delivers_one_checked_event_per_user_equal_to_the_table(iam_admin, iam_proxy, intake):
+    seed_users(iam_admin, DEMO_USERS)
+    result = materialize(iam_proxy, intake)
+    assert result.success
+
+    received = {event["user"]["name"]: event for event in intake.events}
+    assert len(intake.events) == len(DEMO_USERS)  # exactly once each
+    for user in DEMO_USERS:
+        assert received[user.name] == expected_event(user, iam_admin), user.name
+
+    checks = result.get_asset_check_evaluations()
+    assert {c.check_name for c in checks} == {key.name for c in CHECKS for key in c.check_keys}
+    assert all(c.passed for c in checks)
+
+    raw = metadata(result, "raw_iam_users")
+    assert raw["users"] == len(DEMO_USERS)
+    assert raw["dropped_users"] == 0
+    enriched = metadata(result, "enriched_iam_users")
+    console = [u for u in DEMO_USERS if u.console and not u.remove_console]
+    without_mfa = [u.name for u in console if not (u.mfa and not u.deactivate_mfa)]
+    assert enriched["console_users"] == len(console)
+    assert enriched["console_users_without_mfa"] == len(without_mfa)
+    assert all(name in enriched["console_users_without_mfa_list"] for name in without_mfa)
+    assert "aws-developer-team" in enriched["preview"]
+    delivered = metadata(result, "sekoia_user_inventory")
+    assert delivered["delivered_events"] == len(DEMO_USERS)
+    assert delivered["destination"] == intake.url
+    assert intake.key not in str(delivered)
+
+
+def test_denied_reads_are_null_in_events_and_raise_a_warning_check(iam_admin, iam_proxy, intake):
+    seed_users(iam_admin, DEMO_USERS)
+    iam_proxy.fail("ListMFADevices", when=lambda params: params["UserName"] == "bob.no-mfa")
+    result = materialize(iam_proxy, intake)
+    assert result.success  # a denied field does not fail the run
+    (bob,) = [e for e in intake.events if e["user"]["name"] == "bob.no-mfa"]
+    assert bob["user"]["has_mfa"] is None
+    warning = next(c for c in result.get_asset_check_evaluations()
+                   if c.check_name == "iam_fields_known")
+    assert not warning.passed
+    assert warning.severity == dg.AssetCheckSeverity.WARN
+    assert "bob.no-mfa" in warning.description
+    assert metadata(result, "raw_iam_users")["unknown_fields"] == {"MFADevices": 1}
+
+
+def test_refused_delivery_fails_the_materialisation_with_counts(iam_admin, iam_proxy, intake):
+    seed_users(iam_admin, DEMO_USERS[:3])
+    bad_key = SekoiaIntakeResource(url=intake.url, intake_key="not-the-key")
+    result = dg.materialize(
+        [*ASSETS, *CHECKS],
+        resources={"iam": IAMResource(endpoint_url=iam_proxy.url), "intake": bad_key},
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    error = failure.step_failure_data.error.to_string()
+    assert "SEKOIA_INTAKE_KEY" in error and "Delivered 0 of 3 events" in error
+    assert "not-the-key" not in error
+
