@@ -1,6 +1,5 @@
 """The lineage: IAM API -> raw users -> enriched users -> OCSF events -> the copy in Sekoia.io."""
 
-
 import json
 from typing import Any
 
@@ -74,9 +73,7 @@ def enriched_iam_users(raw_iam_users: list[dict]) -> dg.Output[pd.DataFrame]:
     frame = enrich.enrich_users(raw_iam_users)
     summary = enrich.mfa_summary(frame)
     names = summary.pop("console_users_without_mfa_names")
-    metadata: dict[str, Any] = {
-        key: value for key, value in summary.items() if value is not None
-    }
+    metadata: dict[str, Any] = {key: value for key, value in summary.items() if value is not None}
     metadata["console_users_without_mfa_list"] = dg.MetadataValue.md(
         "\n".join(f"- `{name}`" for name in names) or "_none_"
     )

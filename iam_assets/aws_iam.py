@@ -60,8 +60,9 @@ def build_iam_client(
 ) -> Any:
     """One IAM client with botocore retries configured.
 
-    With ``endpoint_url=None`` botocore resolves the endpoint itself, so ``AWS_ENDPOINT_URL_IAM`` and
-    ``AWS_ENDPOINT_URL`` keep working; credentials come from the session (default: boto3's chain).
+    With ``endpoint_url=None`` botocore resolves the endpoint itself, so ``AWS_ENDPOINT_URL_IAM``
+    and ``AWS_ENDPOINT_URL`` keep working; credentials come from the session (default: boto3's
+    chain).
     """
     session = session or boto3.session.Session()
     config = Config(
@@ -230,34 +231,45 @@ class IAMUserCollector:
             "AccessKeys",
             lambda: self._pages("ListAccessKeys", "AccessKeyMetadata", UserName=name),
         )
-        user["AccessKeys"] = None if keys is None else [
-            {
-                "AccessKeyId": key["AccessKeyId"],
-                "Status": key["Status"],
-                "CreateDate": iso_utc(key.get("CreateDate")),
-            }
-            for key in keys
-        ]
+        user["AccessKeys"] = (
+            None
+            if keys is None
+            else [
+                {
+                    "AccessKeyId": key["AccessKeyId"],
+                    "Status": key["Status"],
+                    "CreateDate": iso_utc(key.get("CreateDate")),
+                }
+                for key in keys
+            ]
+        )
         devices = self._read(
             user, "MFADevices", lambda: self._pages("ListMFADevices", "MFADevices", UserName=name)
         )
-        user["MFADevices"] = None if devices is None else [
-            {"SerialNumber": device["SerialNumber"], "EnableDate": iso_utc(device["EnableDate"])}
-            for device in devices
-        ]
+        user["MFADevices"] = (
+            None
+            if devices is None
+            else [
+                {
+                    "SerialNumber": device["SerialNumber"],
+                    "EnableDate": iso_utc(device["EnableDate"]),
+                }
+                for device in devices
+            ]
+        )
         user["ConsoleAccessEnabled"] = self._read(
             user, "ConsoleAccessEnabled", lambda: self._has_login_profile(name)
         )
         tags = self._read(user, "Tags", lambda: self._pages("ListUserTags", "Tags", UserName=name))
-        user["Tags"] = None if tags is None else [
-            {"Key": tag["Key"], "Value": tag["Value"]} for tag in tags
-        ]
+        user["Tags"] = (
+            None if tags is None else [{"Key": tag["Key"], "Value": tag["Value"]} for tag in tags]
+        )
         groups = self._read(
             user, "Groups", lambda: self._pages("ListGroupsForUser", "Groups", UserName=name)
         )
-        user["Groups"] = None if groups is None else [
-            self._group(user, group["GroupName"]) for group in groups
-        ]
+        user["Groups"] = (
+            None if groups is None else [self._group(user, group["GroupName"]) for group in groups]
+        )
         attached = self._read(
             user,
             "AttachedPolicies",

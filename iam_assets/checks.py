@@ -1,6 +1,5 @@
 """Asset checks. The OCSF checks are blocking: an invalid event is never delivered."""
 
-
 from collections.abc import Sequence
 
 import dagster as dg
@@ -16,9 +15,7 @@ SHOWN_PROBLEMS = 25
 def _result(problems: Sequence[Problem], what: str, checked: int) -> dg.AssetCheckResult:
     """Pass/fail with the failing users and fields, first few in the description."""
     if not problems:
-        return dg.AssetCheckResult(
-            passed=True, metadata={"events_checked": checked, "problems": 0}
-        )
+        return dg.AssetCheckResult(passed=True, metadata={"events_checked": checked, "problems": 0})
     users = sorted({problem.user for problem in problems})
     shown = problems[:SHOWN_PROBLEMS]
     table = "| user | field | problem |\n|---|---|---|\n" + "\n".join(
@@ -42,7 +39,7 @@ def _result(problems: Sequence[Problem], what: str, checked: int) -> dg.AssetChe
 @dg.asset_check(
     asset=ocsf_user_inventory,
     blocking=True,
-    description="OCSF 1.6.0 required attributes of class 5003 are present (and at-least-one rules).",
+    description="OCSF 1.6.0 required attributes of class 5003 present; at-least-one rules hold.",
 )
 def ocsf_required_fields(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult:
     return _result(
@@ -77,9 +74,7 @@ def ocsf_constants_consistent(ocsf_user_inventory: list[dict]) -> dg.AssetCheckR
     ),
 )
 def ocsf_types_valid(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult:
-    return _result(
-        ocsf_checks.types_valid(ocsf_user_inventory), "type", len(ocsf_user_inventory)
-    )
+    return _result(ocsf_checks.types_valid(ocsf_user_inventory), "type", len(ocsf_user_inventory))
 
 
 @dg.asset_check(

@@ -1,6 +1,5 @@
 """One graph for every code location: production and demo differ only in their resources."""
 
-
 import dagster as dg
 
 from iam_assets.assets import ASSETS

@@ -70,7 +70,9 @@ def enrich_user(raw: Mapping[str, Any]) -> dict[str, Any]:
         "mfa_device_count": _count(raw["MFADevices"]),
         "active_access_keys": _count(raw["AccessKeys"], lambda key: key["Status"] == "Active"),
         "access_key_count": _count(raw["AccessKeys"]),
-        "console_without_mfa": None if console is None or has_mfa is None else console and not has_mfa,
+        "console_without_mfa": None
+        if console is None or has_mfa is None
+        else console and not has_mfa,
         "tags": _tags(raw["Tags"]),
         "groups": None if raw["Groups"] is None else [g["GroupName"] for g in raw["Groups"]],
         "attached_policies": raw["AttachedPolicies"],

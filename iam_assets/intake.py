@@ -85,9 +85,7 @@ def _encode(event: Mapping[str, Any]) -> str:
     return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
 
 
-def batches(
-    encoded: Iterable[str], *, max_events: int, max_bytes: int
-) -> Iterator[list[str]]:
+def batches(encoded: Iterable[str], *, max_events: int, max_bytes: int) -> Iterator[list[str]]:
     """Group encoded events so that no batch exceeds ``max_events`` nor ~``max_bytes``."""
     batch: list[str] = []
     size = 0

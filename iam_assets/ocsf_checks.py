@@ -47,8 +47,16 @@ EXPECTED_CONSTANTS: dict[str, Any] = {
     "user.account.type": ocsf.ACCOUNT_TYPE,
     "user.account.type_id": ocsf.ACCOUNT_TYPE_ID,
 }
-SEVERITY_NAMES = {0: "Unknown", 1: "Informational", 2: "Low", 3: "Medium", 4: "High",
-                  5: "Critical", 6: "Fatal", 99: "Other"}
+SEVERITY_NAMES = {
+    0: "Unknown",
+    1: "Informational",
+    2: "Low",
+    3: "Medium",
+    4: "High",
+    5: "Critical",
+    6: "Fatal",
+    99: "Other",
+}
 
 # Field -> (allowed Python types, may it be null?). Null means "unknown", reported upstream.
 FIELD_TYPES: dict[str, tuple[tuple[type, ...], bool]] = {
@@ -147,31 +155,39 @@ def constants_consistent(events: Sequence[Mapping[str, Any]]) -> list[Problem]:
         if isinstance(class_uid, int) and isinstance(activity_id, int):
             expected_type = class_uid * 100 + activity_id
             if event.get("type_uid") != expected_type:
-                problems.append(Problem(
-                    who, "type_uid",
-                    f"is {_show(event.get('type_uid'))}, expected class_uid*100+activity_id"
-                    f" = {expected_type}",
-                ))
+                problems.append(
+                    Problem(
+                        who,
+                        "type_uid",
+                        f"is {_show(event.get('type_uid'))}, expected class_uid*100+activity_id"
+                        f" = {expected_type}",
+                    )
+                )
         expected_name = f"{event.get('class_name')}: {event.get('activity_name')}"
         if event.get("type_name") != expected_name:
-            problems.append(Problem(
-                who, "type_name", f"is {_show(event.get('type_name'))}, expected {expected_name!r}"
-            ))
+            problems.append(
+                Problem(
+                    who,
+                    "type_name",
+                    f"is {_show(event.get('type_name'))}, expected {expected_name!r}",
+                )
+            )
         severity_id = event.get("severity_id")
         if severity_id not in SEVERITY_NAMES or isinstance(severity_id, bool):
             problems.append(Problem(who, "severity_id", f"is {_show(severity_id)}, not an OCSF id"))
         elif event.get("severity") != SEVERITY_NAMES[severity_id]:
-            problems.append(Problem(
-                who, "severity",
-                f"is {_show(event.get('severity'))}, expected {SEVERITY_NAMES[severity_id]!r}"
-                f" for severity_id {severity_id}",
-            ))
+            problems.append(
+                Problem(
+                    who,
+                    "severity",
+                    f"is {_show(event.get('severity'))}, expected {SEVERITY_NAMES[severity_id]!r}"
+                    f" for severity_id {severity_id}",
+                )
+            )
     return problems
 
 
-def types_valid(
-    events: Sequence[Mapping[str, Any]], *, now: float | None = None
-) -> list[Problem]:
+def types_valid(events: Sequence[Mapping[str, Any]], *, now: float | None = None) -> list[Problem]:
     """Integers are integers (not booleans), booleans are booleans, epochs are plausible seconds."""
     latest = int(now if now is not None else time.time()) + FUTURE_SLACK_SECONDS
     problems: list[Problem] = []
@@ -195,14 +211,19 @@ def types_valid(
                 problems.append(Problem(who, path, "keys and values must be strings"))
         for path in EPOCH_FIELDS:
             value = get_path(event, path)
-            if isinstance(value, int) and not isinstance(value, bool) and not (
-                EARLIEST_EPOCH <= value <= latest
+            if (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and not (EARLIEST_EPOCH <= value <= latest)
             ):
-                problems.append(Problem(
-                    who, path,
-                    f"is {value}, not epoch seconds between 2006-01-01 and tomorrow"
-                    " (milliseconds? wrong time zone?)",
-                ))
+                problems.append(
+                    Problem(
+                        who,
+                        path,
+                        f"is {value}, not epoch seconds between 2006-01-01 and tomorrow"
+                        " (milliseconds? wrong time zone?)",
+                    )
+                )
     return problems
 
 

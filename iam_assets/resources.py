@@ -1,6 +1,5 @@
 """Dagster resources: AWS IAM access and the place OCSF events are delivered to."""
 
-
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -155,7 +154,9 @@ def iam_resource_from_env() -> IAMResource:
     """Production IAM access: boto3's chain, plus an optional role from the environment."""
     return IAMResource(
         role_arn=dg.EnvVar(ROLE_VARIABLE) if os.environ.get(ROLE_VARIABLE) else None,
-        external_id=dg.EnvVar(EXTERNAL_ID_VARIABLE) if os.environ.get(EXTERNAL_ID_VARIABLE) else None,
+        external_id=dg.EnvVar(EXTERNAL_ID_VARIABLE)
+        if os.environ.get(EXTERNAL_ID_VARIABLE)
+        else None,
     )
 
 

@@ -1,6 +1,5 @@
 """The daily inventory job and its schedule (on by default: it runs once the daemon runs)."""
 
-
 import os
 
 import dagster as dg

@@ -1,4 +1,4 @@
-"""Each OCSF rule fails on a crafted bad event, names the user and the field, and blocks delivery."""
+"""Each OCSF rule fails on a crafted bad event, names the user and field, and blocks delivery."""
 
 import copy
 
@@ -71,8 +71,10 @@ def test_constants_rule(mutate, field):
         (lambda e: e["user"].update(access_keys_count=-1), "user.access_keys_count"),
         (lambda e: e.update(time=1591264800000), "time"),  # milliseconds
         (lambda e: e["user"].update(created_time=86400), "user.created_time"),  # 1970
-        (lambda e: e["user"].update(password_last_used_time="2025-08-26"),
-         "user.password_last_used_time"),
+        (
+            lambda e: e["user"].update(password_last_used_time="2025-08-26"),
+            "user.password_last_used_time",
+        ),
         (lambda e: e["user"].update(tags=[{"Key": "a", "Value": "b"}]), "user.tags"),
         (lambda e: e["user"].update(tags={"n": 1}), "user.tags"),
         (lambda e: e["user"].update(uid=None), "user.uid"),

@@ -22,8 +22,7 @@ def materialize(iam_proxy, intake, **kwargs):
 
 def metadata(result, asset: str) -> dict:
     (event,) = [
-        e for e in result.get_asset_materialization_events()
-        if e.asset_key == dg.AssetKey(asset)
+        e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(asset)
     ]
     return {k: v.value for k, v in event.materialization.metadata.items()}
 
@@ -65,8 +64,9 @@ def test_denied_reads_are_null_in_events_and_raise_a_warning_check(iam_admin, ia
     assert result.success  # a denied field does not fail the run
     (bob,) = [e for e in intake.events if e["user"]["name"] == "bob.no-mfa"]
     assert bob["user"]["has_mfa"] is None
-    warning = next(c for c in result.get_asset_check_evaluations()
-                   if c.check_name == "iam_fields_known")
+    warning = next(
+        c for c in result.get_asset_check_evaluations() if c.check_name == "iam_fields_known"
+    )
     assert not warning.passed
     assert warning.severity == dg.AssetCheckSeverity.WARN
     assert "bob.no-mfa" in warning.description
@@ -86,4 +86,3 @@ def test_refused_delivery_fails_the_materialisation_with_counts(iam_admin, iam_p
     error = failure.step_failure_data.error.to_string()
     assert "SEKOIA_INTAKE_KEY" in error and "Delivered 0 of 3 events" in error
     assert "not-the-key" not in error
-

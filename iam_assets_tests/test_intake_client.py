@@ -29,7 +29,7 @@ def test_batches_respect_the_byte_budget():
     encoded = ["x" * 400] * 10
     grouped = list(batches(encoded, max_events=100, max_bytes=1000))
     assert [len(batch) for batch in grouped] == [2, 2, 2, 2, 2]
-    assert sum(grouped, []) == encoded
+    assert [item for batch in grouped for item in batch] == encoded
 
 
 def test_wrong_key_fails_fast_naming_the_variable_not_the_value(intake):
@@ -91,8 +91,11 @@ def test_unreachable_intake_is_a_clear_error():
     [
         ("ftp://intake.example", "s3cr3t-key", "SEKOIA_INTAKE_URL"),
         ("intake.sekoia.io", "s3cr3t-key", "SEKOIA_INTAKE_URL"),
-        ("https://intake.sekoia.io?header_X-SEKOIAIO-INTAKE-KEY=s3cr3t", "s3cr3t",
-         "SEKOIA_INTAKE_URL"),
+        (
+            "https://intake.sekoia.io?header_X-SEKOIAIO-INTAKE-KEY=s3cr3t",
+            "s3cr3t",
+            "SEKOIA_INTAKE_URL",
+        ),
         ("https://intake.sekoia.io", "", "SEKOIA_INTAKE_KEY"),
         ("https://intake.sekoia.io", "   ", "SEKOIA_INTAKE_KEY"),
     ],

@@ -18,10 +18,16 @@ PROGRAMMATIC_USER = {
     "CreateDate": "2020-06-04T10:00:00Z",
     "PasswordLastUsed": None,
     "AccessKeys": [
-        {"AccessKeyId": "AKIA123456789EXAMPLE", "Status": "Active",
-         "CreateDate": "2020-06-04T10:00:00Z"},
-        {"AccessKeyId": "AKIA987654321EXAMPLE", "Status": "Active",
-         "CreateDate": "2021-03-15T14:30:00Z"},
+        {
+            "AccessKeyId": "AKIA123456789EXAMPLE",
+            "Status": "Active",
+            "CreateDate": "2020-06-04T10:00:00Z",
+        },
+        {
+            "AccessKeyId": "AKIA987654321EXAMPLE",
+            "Status": "Active",
+            "CreateDate": "2021-03-15T14:30:00Z",
+        },
     ],
     "MFADevices": [],
     "ConsoleAccessEnabled": False,
@@ -42,12 +48,17 @@ CONSOLE_USER = {
     "CreateDate": "2020-06-04T10:00:00Z",
     "PasswordLastUsed": "2025-08-26T09:30:00Z",
     "AccessKeys": [
-        {"AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "Status": "Active",
-         "CreateDate": "2025-01-10T11:00:00Z"},
+        {
+            "AccessKeyId": "AKIAIOSFODNN7EXAMPLE",
+            "Status": "Active",
+            "CreateDate": "2025-01-10T11:00:00Z",
+        },
     ],
     "MFADevices": [
-        {"SerialNumber": "arn:aws:iam::123456789012:mfa/aws-developer-team",
-         "EnableDate": "2020-07-15T14:00:00Z"},
+        {
+            "SerialNumber": "arn:aws:iam::123456789012:mfa/aws-developer-team",
+            "EnableDate": "2020-07-15T14:00:00Z",
+        },
     ],
     "ConsoleAccessEnabled": True,
     "Tags": [
@@ -182,8 +193,9 @@ def test_required_fields_rule_matches_the_official_schema_extract():
     schema = json.loads(SCHEMA.read_text())
     required = schema["required_attributes_flattened"]["without_optional_profiles"]
     assert set(ocsf_checks.REQUIRED_PATHS) == {entry["path"] for entry in required}
-    constraints = {e["path"]: tuple(e["constraints"]["at_least_one"])
-                   for e in required if e.get("constraints")}
+    constraints = {
+        e["path"]: tuple(e["constraints"]["at_least_one"]) for e in required if e.get("constraints")
+    }
     for path, names in constraints.items():
         assert set(ocsf_checks.AT_LEAST_ONE[path]) == set(names)
     fixed = schema["required_attributes_flattened"]["fixed_values_for_user_inventory_collect"]

@@ -1,5 +1,6 @@
 """An IAM simulator (moto) served on loopback inside this process, seeded once."""
 
+import logging
 import threading
 
 from iam_assets.demo.seed import DEMO_USERS, backdate, seed_users
@@ -19,6 +20,7 @@ def start_seeded_moto() -> str:
             import boto3
             from moto.server import ThreadedMotoServer
 
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request
             server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
             server.start()
             host, port = server.get_host_and_port()

@@ -70,27 +70,62 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 VARIED_USERS = (
-    DemoUser("alice.admin", "/people/", {"Team": "Platform"}, console=True, mfa=True,
-             active_keys=1, groups=("Admins",), password_last_used="2026-11-20T08:15:00Z"),
-    DemoUser("bob.no-mfa", "/people/", {"Team": "Web"}, console=True, groups=("Developers",),
-             password_last_used="2026-10-02T17:45:00Z"),
-    DemoUser("carol.rotating", "/people/", active_keys=1, inactive_keys=1,
-             groups=("Developers",)),
-    DemoUser("dave.lost-mfa", "/people/", console=True, mfa=True, deactivate_mfa=True,
-             groups=("Admins",)),
+    DemoUser(
+        "alice.admin",
+        "/people/",
+        {"Team": "Platform"},
+        console=True,
+        mfa=True,
+        active_keys=1,
+        groups=("Admins",),
+        password_last_used="2026-11-20T08:15:00Z",
+    ),
+    DemoUser(
+        "bob.no-mfa",
+        "/people/",
+        {"Team": "Web"},
+        console=True,
+        groups=("Developers",),
+        password_last_used="2026-10-02T17:45:00Z",
+    ),
+    DemoUser("carol.rotating", "/people/", active_keys=1, inactive_keys=1, groups=("Developers",)),
+    DemoUser(
+        "dave.lost-mfa", "/people/", console=True, mfa=True, deactivate_mfa=True, groups=("Admins",)
+    ),
     DemoUser("erin.former-console", "/people/", console=True, remove_console=True),
-    DemoUser("ci-deployer", "/automation/", {"Owner": "platform", "Pipeline": "main"},
-             active_keys=2, managed_policies=("PowerUserAccess",),
-             inline_policies=("assume-deploy-role",)),
-    DemoUser("frank.many-tags", "/people/", {f"tag-{i:02d}": f"value-{i:02d}" for i in range(50)},
-             console=True, mfa=True),
+    DemoUser(
+        "ci-deployer",
+        "/automation/",
+        {"Owner": "platform", "Pipeline": "main"},
+        active_keys=2,
+        managed_policies=("PowerUserAccess",),
+        inline_policies=("assume-deploy-role",),
+    ),
+    DemoUser(
+        "frank.many-tags",
+        "/people/",
+        {f"tag-{i:02d}": f"value-{i:02d}" for i in range(50)},
+        console=True,
+        mfa=True,
+    ),
     DemoUser("grace.readonly", "/people/", console=True, mfa=True, groups=("Auditors",)),
     DemoUser("heidi.idle", "/people/"),
     DemoUser("svc-backup", "/service-role/", {"Purpose": "Backups"}, inactive_keys=2),
-    DemoUser("ivan.contractor", "/contractors/", {"Company": "Example Ltd"}, console=True,
-             active_keys=1, inline_policies=("s3-read-reports",)),
-    DemoUser("judy.breakglass", "/people/", {"Purpose": "Break glass"}, console=True,
-             managed_policies=(ADMIN_POLICY,)),
+    DemoUser(
+        "ivan.contractor",
+        "/contractors/",
+        {"Company": "Example Ltd"},
+        console=True,
+        active_keys=1,
+        inline_policies=("s3-read-reports",),
+    ),
+    DemoUser(
+        "judy.breakglass",
+        "/people/",
+        {"Purpose": "Break glass"},
+        console=True,
+        managed_policies=(ADMIN_POLICY,),
+    ),
 )
 
 DEMO_USERS = SEED_EXAMPLE_USERS + VARIED_USERS
@@ -169,16 +204,18 @@ def generated_users(count: int, prefix: str = "user") -> tuple[DemoUser, ...]:
     """``count`` deterministic users with a realistic spread of console, MFA, keys and tags."""
     users = []
     for index in range(count):
-        users.append(DemoUser(
-            name=f"{prefix}-{index:05d}",
-            path=("/people/", "/service-role/", "/automation/", "/")[index % 4],
-            tags={"Index": str(index), "Team": f"team-{index % 7}"} if index % 3 else {},
-            console=index % 5 == 0,
-            mfa=index % 10 == 0,
-            active_keys=index % 3,
-            inactive_keys=1 if index % 11 == 0 and index % 3 < 2 else 0,
-            groups=("Developers",) if index % 6 == 0 else (),
-        ))
+        users.append(
+            DemoUser(
+                name=f"{prefix}-{index:05d}",
+                path=("/people/", "/service-role/", "/automation/", "/")[index % 4],
+                tags={"Index": str(index), "Team": f"team-{index % 7}"} if index % 3 else {},
+                console=index % 5 == 0,
+                mfa=index % 10 == 0,
+                active_keys=index % 3,
+                inactive_keys=1 if index % 11 == 0 and index % 3 < 2 else 0,
+                groups=("Developers",) if index % 6 == 0 else (),
+            )
+        )
     return tuple(users)
 
 

@@ -1,0 +1,100 @@
+"""The commands a user types: the production CLI run and the demo, as subprocesses."""
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from iam_assets.demo.seed import DEMO_USERS, generated_users, seed_users
+from iam_assets_tests.support.expected import expected_event
+
+REPO = Path(__file__).resolve().parents[1]
+DAGSTER = str(Path(sys.executable).with_name("dagster"))
+ACCOUNT_USERS = 1200
+
+
+def dagster_home(tmp_path: Path) -> Path:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
+def files_containing(root: Path, secret: str) -> list[str]:
+    needle = secret.encode()
+    return [
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.is_file() and needle in path.read_bytes()
+    ]
+
+
+def test_production_cli_delivers_every_user_and_leaks_no_secret(
+    iam_admin, iam_proxy, intake, tmp_path
+):
+    users = DEMO_USERS + generated_users(ACCOUNT_USERS - len(DEMO_USERS))
+    seed_users(iam_admin, users)
+    aws_secret = f"aws-secret-{uuid.uuid4().hex}"
+    home = dagster_home(tmp_path)
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "AWS_ENDPOINT_URL": iam_proxy.url,  # only the standard variables point it at moto
+        "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": aws_secret,
+        "SEKOIA_INTAKE_URL": intake.url,
+        "SEKOIA_INTAKE_KEY": intake.key,
+    }
+    run = subprocess.run(
+        [DAGSTER, "asset", "materialize", "-m", "iam_assets.definitions", "--select", "*"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    assert len(intake.events) == ACCOUNT_USERS
+    received = {event["user"]["name"]: event for event in intake.events}
+    assert len(received) == ACCOUNT_USERS  # exactly one event per user
+    for user in users:
+        assert received[user.name] == expected_event(user, iam_admin), user.name
+
+    for secret in (intake.key, aws_secret):
+        assert files_containing(home, secret) == []
+        assert secret not in run.stdout + run.stderr
+    assert any(home.rglob("*.db")), "the run should have written its SQLite storage"
+
+
+def test_demo_commands_print_the_delivered_count_and_the_outbox(tmp_path):
+    home = dagster_home(tmp_path)
+    outbox = tmp_path / "outbox"
+    env = {**os.environ, "DAGSTER_HOME": str(home), "IAM_ASSETS_DEMO_OUTBOX": str(outbox)}
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        env.pop(variable, None)  # the demo needs no AWS account
+    materialize = subprocess.run(
+        [DAGSTER, "asset", "materialize", "-m", "iam_assets.demo.definitions", "--select", "*"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert materialize.returncode == 0, materialize.stderr[-3000:]
+    report = subprocess.run(
+        [sys.executable, "-m", "iam_assets.demo.report"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert report.returncode == 0, report.stderr
+    assert f"Delivered {len(DEMO_USERS)} OCSF events" in report.stdout
+    assert "Asset checks: 5 of 5 passed." in report.stdout
+    (written,) = outbox.glob("*.jsonl")
+    assert str(written) in report.stdout
+    assert len(written.read_text().splitlines()) == len(DEMO_USERS)

@@ -1,0 +1,99 @@
+"""Both code locations load, expose the same graph, and refuse missing configuration clearly."""
+
+import itertools
+
+import dagster as dg
+import pytest
+
+from iam_assets.assets import ASSETS, GROUP
+from iam_assets.checks import CHECKS
+from iam_assets.resources import (
+    AWSCredentialsMissing,
+    IAMResource,
+    SekoiaIntakeResource,
+    sekoia_intake_from_env,
+)
+
+GRAPH = ["raw_iam_users", "enriched_iam_users", "ocsf_user_inventory", "sekoia_user_inventory"]
+
+
+def load(module: str) -> dg.Definitions:
+    import importlib
+
+    return importlib.import_module(module).defs
+
+
+@pytest.mark.parametrize("module", ["iam_assets.definitions", "iam_assets.demo.definitions"])
+def test_code_location_loads_the_whole_lineage(module):
+    defs = load(module)
+    dg.Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert keys == set(GRAPH)
+    for upstream, downstream in itertools.pairwise(GRAPH):
+        parents = graph.get(dg.AssetKey(downstream)).parent_keys
+        assert dg.AssetKey(upstream) in parents
+    checks = {key.name for key in graph.asset_check_keys}
+    assert checks == {key.name for check in CHECKS for key in check.check_keys}
+    for asset in ASSETS:
+        spec = next(iter(asset.specs))
+        assert spec.group_name == GROUP and spec.owners and spec.kinds and spec.description
+
+
+def test_ocsf_checks_are_blocking():
+    blocking = {spec.name for check in CHECKS for spec in check.check_specs if spec.blocking}
+    assert blocking == {
+        "ocsf_required_fields",
+        "ocsf_constants_consistent",
+        "ocsf_types_valid",
+        "ocsf_one_event_per_user",
+    }
+
+
+def test_daily_schedule_runs_at_six_utc_and_is_on_by_default():
+    schedule = load("iam_assets.definitions").resolve_schedule_def("daily_iam_inventory")
+    assert schedule.cron_schedule == "0 6 * * *"
+    assert schedule.execution_timezone == "UTC"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == "iam_inventory_job"
+
+
+def test_missing_intake_key_is_a_launch_error_naming_the_variable(monkeypatch, iam_proxy):
+    monkeypatch.delenv("SEKOIA_INTAKE_KEY", raising=False)
+    with pytest.raises(Exception, match="SEKOIA_INTAKE_KEY") as raised:
+        dg.materialize(
+            [*ASSETS, *CHECKS],
+            resources={
+                "iam": IAMResource(endpoint_url=iam_proxy.url),
+                "intake": sekoia_intake_from_env(),
+            },
+        )
+    assert iam_proxy.actions == {}, raised.value  # failed before reading IAM
+
+
+def test_empty_intake_key_is_a_launch_error_naming_the_variable(iam_proxy):
+    with pytest.raises(dg.DagsterResourceFunctionError) as raised:
+        dg.materialize(
+            [*ASSETS, *CHECKS],
+            resources={
+                "iam": IAMResource(endpoint_url=iam_proxy.url),
+                "intake": SekoiaIntakeResource(url="https://intake.sekoia.io", intake_key=""),
+            },
+        )
+    assert "SEKOIA_INTAKE_KEY is empty" in str(raised.value.__cause__)
+    assert iam_proxy.actions == {}
+
+
+def test_intake_url_defaults_to_sekoia_and_is_read_from_the_environment(monkeypatch):
+    assert sekoia_intake_from_env().url == "https://intake.sekoia.io"
+    monkeypatch.setenv("SEKOIA_INTAKE_URL", "https://app.usa1.sekoia.io/api/v1/intake-http")
+    url = sekoia_intake_from_env().url
+    assert isinstance(url, dg.EnvVar) and url.env_var_name == "SEKOIA_INTAKE_URL"
+    assert url.get_value() == "https://app.usa1.sekoia.io/api/v1/intake-http"
+
+
+def test_no_aws_credentials_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    with pytest.raises(AWSCredentialsMissing, match="AWS_ACCESS_KEY_ID"):
+        IAMResource().get_client()
