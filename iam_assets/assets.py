@@ -50,6 +50,13 @@ def raw_iam_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg.Out
         result.users,
         metadata={
             "users": len(result.users),
+            "strategy": result.strategy,
+            "strategy_reason": result.strategy_reason,
+            "credential_report_generated_at": result.report_generated_at or "n/a",
+            "users_read_per_user": len(result.completed_per_user)
+            if result.strategy == "bulk"
+            else len(result.users),
+            "fields_not_read_by_strategy": dg.MetadataValue.json(list(result.not_read)),
             "dropped_users": len(result.dropped),
             "dropped": dg.MetadataValue.json(result.dropped),
             "unknown_fields": dg.MetadataValue.json(dict(sorted(unknown.items()))),

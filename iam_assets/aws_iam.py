@@ -24,10 +24,18 @@ from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from iam_assets.credential_report import ReportRow, parse_credential_report
+
 RawUser = dict[str, Any]
 
-# Every IAM action the collector can call; the policy document must grant exactly these.
-IAM_ACTIONS: tuple[str, ...] = (
+# The bulk strategy: two APIs that hold almost every field of every user at once.
+BULK_ACTIONS: tuple[str, ...] = (
+    "iam:GetAccountAuthorizationDetails",
+    "iam:GenerateCredentialReport",
+    "iam:GetCredentialReport",
+)
+# The per-user strategy (the Sekoia.io connector's way), also used to complete the bulk read.
+PER_USER_ACTIONS: tuple[str, ...] = (
     "iam:ListUsers",
     "iam:GetUser",
     "iam:ListAccessKeys",
@@ -40,6 +48,12 @@ IAM_ACTIONS: tuple[str, ...] = (
     "iam:ListAttachedGroupPolicies",
     "iam:ListGroupPolicies",
 )
+# Every IAM action the collector can call: the recommended policy grants exactly these.
+IAM_ACTIONS: tuple[str, ...] = BULK_ACTIONS + PER_USER_ACTIONS
+STRATEGIES = ("auto", "bulk", "per_user")
+# Raw fields the bulk strategy cannot know (the credential report has no key ids nor devices).
+NOT_READ_BY_BULK = ("AccessKeys[].AccessKeyId", "MFADevices")
+_REPORT_RETRY_CODES = frozenset({"ReportInProgress", "ReportExpired", "ReportNotPresent"})
 
 _DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 _GONE_CODE = "NoSuchEntity"
@@ -96,9 +110,14 @@ class CollectionResult:
     """What one collection produced, and what a user of the inventory should know about it."""
 
     users: list[RawUser]
+    strategy: str
+    strategy_reason: str
     dropped: list[dict[str, str]] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    report_generated_at: str | None = None
+    completed_per_user: list[str] = field(default_factory=list)
+    not_read: tuple[str, ...] = ()
 
     @property
     def unknown_fields(self) -> Counter[str]:
@@ -110,6 +129,10 @@ class _UserGone(Exception):
     """The user was deleted between ListUsers and a later call."""
 
 
+class _BulkDenied(Exception):
+    """A bulk API is not granted: fall back to per-user calls."""
+
+
 class IAMUserCollector:
     """Reads users with one shared, thread-safe boto3 client and a bounded thread pool."""
 
@@ -119,11 +142,15 @@ class IAMUserCollector:
         *,
         max_workers: int = 4,
         note: Callable[[str], None] | None = None,
+        report_poll_seconds: float = 1.0,
+        report_timeout_seconds: float = 600.0,
     ) -> None:
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}")
         self._client = client
         self._max_workers = max_workers
+        self._report_poll = report_poll_seconds
+        self._report_timeout = report_timeout_seconds
         self._note = note or (lambda _message: None)
         self._calls: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -136,18 +163,22 @@ class IAMUserCollector:
         method = getattr(self._client, xform_name(action))
         return method(**params)
 
-    def _pages(self, action: str, key: str, **params: Any) -> list[Any]:
-        """Follow ``Marker`` until ``IsTruncated`` is false; returns the concatenated ``key``."""
-        items: list[Any] = []
+    def _all_pages(self, action: str, **params: Any) -> list[dict[str, Any]]:
+        """Follow ``Marker`` until ``IsTruncated`` is false."""
+        pages: list[dict[str, Any]] = []
         marker: str | None = None
         while True:
             page = self._call(action, **params, **({"Marker": marker} if marker else {}))
-            items.extend(page.get(key, []))
+            pages.append(page)
             if not page.get("IsTruncated"):
-                return items
+                return pages
             marker = page.get("Marker")
             if not marker:
                 raise IAMCollectionError(f"iam:{action} said IsTruncated without a Marker")
+
+    def _pages(self, action: str, key: str, **params: Any) -> list[Any]:
+        """Every page's ``key`` list, concatenated."""
+        return [item for page in self._all_pages(action, **params) for item in page.get(key, [])]
 
     def _read(self, user: RawUser, field_name: str, read: Callable[[], Any]) -> Any:
         """Run one per-user read; denial makes the field unknown, deletion drops the user."""
@@ -168,23 +199,134 @@ class IAMUserCollector:
         """Every user of the account, following every page."""
         return self._pages("ListUsers", "Users", MaxItems=1000)
 
-    def collect(self) -> CollectionResult:
-        """The full inventory: one raw user per IAM user still present at the end of the read."""
+    def collect(self, strategy: str = "auto") -> CollectionResult:
+        """The full inventory: one raw user per IAM user still present at the end of the read.
+
+        ``auto`` uses the bulk APIs and falls back to per-user calls when they are denied;
+        ``bulk`` fails instead of falling back; ``per_user`` never tries the bulk APIs.
+        """
+        if strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
         started = time.monotonic()
         try:
-            listed = self.list_users()
+            if strategy != "per_user":
+                try:
+                    return self._collect_bulk(started)
+                except _BulkDenied as denied:
+                    if strategy == "bulk":
+                        raise IAMCollectionError(
+                            f"The bulk strategy was requested but {denied}. Grant it (see"
+                            " iam_assets/iam_policy.json) or use the auto strategy."
+                        ) from None
+                    reason = f"bulk APIs not granted ({denied}): per-user calls"
+                    self._note(f"Falling back to per-user IAM calls: {denied}")
+            else:
+                reason = "per-user strategy requested in configuration"
+            return self._collect_per_user(started, reason)
         except ClientError as error:
-            raise IAMCollectionError(_describe(error, "list the account's IAM users")) from error
+            raise IAMCollectionError(_describe(error, "read the account's IAM users")) from error
         except BotoCoreError as error:  # no credentials, endpoint unreachable, ...
             raise IAMCollectionError(
-                f"Could not list the account's IAM users: {error}. Check the AWS credentials"
+                f"Could not read the account's IAM users: {error}. Check the AWS credentials"
                 " chain and, if set, AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_IAM."
             ) from error
 
+    def _collect_per_user(self, started: float, reason: str) -> CollectionResult:
+        users, dropped = self._read_many(self.list_users())
+        return CollectionResult(
+            users=users,
+            strategy="per_user",
+            strategy_reason=reason,
+            dropped=dropped,
+            calls=Counter(self._calls),
+            seconds=time.monotonic() - started,
+        )
+
+    def _collect_bulk(self, started: float) -> CollectionResult:
+        details = self._bulk_call(
+            lambda: self._all_pages(
+                "GetAccountAuthorizationDetails", Filter=["User", "Group"], MaxItems=1000
+            )
+        )
+        generated_at, report = self._bulk_call(self._credential_report)
+        groups = {
+            group["GroupName"]: group
+            for page in details
+            for group in page.get("GroupDetailList", [])
+        }
+        users: list[RawUser] = []
+        missing: list[dict[str, Any]] = []
+        for page in details:
+            for detail in page.get("UserDetailList", []):
+                row = report.get(detail["UserName"])
+                if row is None:  # created after the report was generated
+                    missing.append(detail)
+                else:
+                    users.append(_bulk_user(detail, row, groups))
+        completed, dropped = self._read_many(missing)
+        users = sorted(users + completed, key=lambda user: user["UserName"])
+        if missing:
+            self._note(
+                f"{len(missing)} user(s) were not in the credential report generated at"
+                f" {generated_at}; they were read with per-user calls"
+            )
+        return CollectionResult(
+            users=users,
+            strategy="bulk",
+            strategy_reason="bulk APIs granted: authorization details + credential report",
+            dropped=dropped,
+            calls=Counter(self._calls),
+            seconds=time.monotonic() - started,
+            report_generated_at=generated_at,
+            completed_per_user=sorted(detail["UserName"] for detail in missing),
+            not_read=NOT_READ_BY_BULK,
+        )
+
+    def _bulk_call(self, read: Callable[[], Any]) -> Any:
+        try:
+            return read()
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in _DENIED_CODES:
+                raise _BulkDenied(f"{code} on iam:{error.operation_name}") from error
+            raise
+
+    def _credential_report(self) -> tuple[str | None, dict[str, ReportRow]]:
+        """Generate the report, wait while IAM builds it (with backoff), fetch and parse it."""
+        deadline = time.monotonic() + self._report_timeout
+        delay = self._report_poll
+        while True:
+            try:
+                ready = self._call("GenerateCredentialReport").get("State") == "COMPLETE"
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "LimitExceeded":
+                    raise
+                ready = False  # too many generations at once: wait, then ask again
+            if ready:
+                try:
+                    report = self._call("GetCredentialReport")
+                except ClientError as error:
+                    if error.response.get("Error", {}).get("Code") not in _REPORT_RETRY_CODES:
+                        raise
+                else:
+                    generated = iso_utc(report.get("GeneratedTime"))
+                    return generated, parse_credential_report(report["Content"])
+            if time.monotonic() + delay > deadline:
+                raise IAMCollectionError(
+                    f"The IAM credential report was not ready after {self._report_timeout:.0f} s"
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 8.0)
+
+    def _read_many(
+        self, summaries: list[dict[str, Any]]
+    ) -> tuple[list[RawUser], list[dict[str, str]]]:
+        """Read users in parallel; the deleted ones are dropped with a note."""
         dropped: list[dict[str, str]] = []
         users: list[RawUser] = []
         with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
-            for summary, outcome in zip(listed, pool.map(self._collect_one, listed), strict=True):
+            outcomes = pool.map(self._collect_one, summaries)
+            for summary, outcome in zip(summaries, outcomes, strict=True):
                 if isinstance(outcome, _UserGone):
                     reason = f"deleted during collection ({outcome})"
                     dropped.append({"UserName": summary["UserName"], "reason": reason})
@@ -192,12 +334,7 @@ class IAMUserCollector:
                 else:
                     users.append(outcome)
         users.sort(key=lambda user: user["UserName"])
-        return CollectionResult(
-            users=users,
-            dropped=dropped,
-            calls=Counter(self._calls),
-            seconds=time.monotonic() - started,
-        )
+        return users, dropped
 
     def _collect_one(self, summary: dict[str, Any]) -> RawUser | _UserGone:
         try:
@@ -257,6 +394,7 @@ class IAMUserCollector:
                 for device in devices
             ]
         )
+        user["MFAActive"] = None if devices is None else len(devices) > 0
         user["ConsoleAccessEnabled"] = self._read(
             user, "ConsoleAccessEnabled", lambda: self._has_login_profile(name)
         )
@@ -350,8 +488,57 @@ def _describe(error: ClientError, doing: str) -> str:
     return f"Could not {doing}: {code}: {message}.{hint}"
 
 
+def _bulk_user(
+    detail: dict[str, Any], row: ReportRow, groups: dict[str, dict[str, Any]]
+) -> RawUser:
+    """One raw user from its authorization details and its credential report row."""
+    user: RawUser = {
+        "UserId": detail["UserId"],
+        "UserName": detail["UserName"],
+        "Arn": detail["Arn"],
+        "Path": detail["Path"],
+        "CreateDate": iso_utc(detail["CreateDate"]),
+        "PasswordLastUsed": iso_utc(row.password_last_used),
+        "AccessKeys": [
+            {**key, "CreateDate": iso_utc(key["CreateDate"])} for key in row.access_keys
+        ],
+        "MFADevices": None,  # the report says whether MFA is active, not which devices
+        "MFAActive": row.mfa_active,
+        "ConsoleAccessEnabled": row.password_enabled,
+        "Tags": [{"Key": tag["Key"], "Value": tag["Value"]} for tag in detail.get("Tags", [])],
+        "Groups": [],
+        "AttachedPolicies": [p["PolicyName"] for p in detail.get("AttachedManagedPolicies", [])],
+        "InlinePolicies": [p["PolicyName"] for p in detail.get("UserPolicyList", [])],
+        "UnknownFields": {},
+    }
+    for name in detail.get("GroupList", []):
+        group = groups.get(name)
+        if group is None:
+            user["UnknownFields"][f"Groups[{name}]"] = "group missing from authorization details"
+        user["Groups"].append(
+            {
+                "GroupName": name,
+                "AttachedPolicies": None
+                if group is None
+                else [p["PolicyName"] for p in group.get("AttachedManagedPolicies", [])],
+                "InlinePolicies": None
+                if group is None
+                else [p["PolicyName"] for p in group.get("GroupPolicyList", [])],
+            }
+        )
+    return user
+
+
 def collect_users(
-    client: Any, *, max_workers: int = 4, note: Callable[[str], None] | None = None
+    client: Any,
+    *,
+    strategy: str = "auto",
+    max_workers: int = 4,
+    note: Callable[[str], None] | None = None,
+    report_poll_seconds: float = 1.0,
 ) -> CollectionResult:
     """Convenience wrapper: the full inventory of the account behind ``client``."""
-    return IAMUserCollector(client, max_workers=max_workers, note=note).collect()
+    collector = IAMUserCollector(
+        client, max_workers=max_workers, note=note, report_poll_seconds=report_poll_seconds
+    )
+    return collector.collect(strategy)

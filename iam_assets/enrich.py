@@ -54,9 +54,17 @@ def _group_policies(groups: list[Mapping[str, Any]] | None) -> list[str] | None:
     return sorted(names)
 
 
+def _mfa_active(raw: Mapping[str, Any]) -> bool | None:
+    """The credential report's ``MFAActive`` when present, else whether any device is listed."""
+    if raw.get("MFAActive") is not None:
+        return raw["MFAActive"]
+    devices = raw.get("MFADevices")
+    return None if devices is None else len(devices) > 0
+
+
 def enrich_user(raw: Mapping[str, Any]) -> dict[str, Any]:
     """One raw user -> one enriched record of plain Python values (``None`` = unknown)."""
-    has_mfa = None if raw["MFADevices"] is None else len(raw["MFADevices"]) > 0
+    has_mfa = _mfa_active(raw)
     console = raw["ConsoleAccessEnabled"]
     return {
         "user_id": raw["UserId"],

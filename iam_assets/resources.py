@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_aws.utils import ResourceWithBoto3Configuration
 from pydantic import Field
 
-from iam_assets.aws_iam import CollectionResult, build_iam_client, collect_users
+from iam_assets.aws_iam import STRATEGIES, CollectionResult, build_iam_client, collect_users
 from iam_assets.intake import (
     DEFAULT_INTAKE_URL,
     KEY_VARIABLE,
@@ -23,6 +23,8 @@ from iam_assets.intake import (
 
 ROLE_VARIABLE = "IAM_ASSETS_ROLE_ARN"
 EXTERNAL_ID_VARIABLE = "IAM_ASSETS_EXTERNAL_ID"
+STRATEGY_VARIABLE = "IAM_ASSETS_STRATEGY"
+WORKERS_VARIABLE = "IAM_ASSETS_MAX_WORKERS"
 SESSION_NAME = "iam-assets"
 
 
@@ -48,7 +50,25 @@ class IAMResource(ResourceWithBoto3Configuration):
     external_id: str | None = Field(
         default=None, description=f"External id for the role (env {EXTERNAL_ID_VARIABLE})"
     )
-    max_workers: int = Field(default=4, description="Users read in parallel")
+    max_workers: int = Field(
+        default=4,
+        description=f"Users read in parallel by per-user calls ({WORKERS_VARIABLE}); size it to"
+        " the account's IAM throttle",
+    )
+    strategy: str = Field(
+        default="auto",
+        description=f"{', '.join(STRATEGIES)} ({STRATEGY_VARIABLE}): auto uses the bulk APIs"
+        " and falls back to per-user calls when they are denied",
+    )
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ValueError(
+                f"{STRATEGY_VARIABLE} / strategy must be one of {', '.join(STRATEGIES)},"
+                f" got {self.strategy!r}"
+            )
+        if self.max_workers < 1:
+            raise ValueError(f"{WORKERS_VARIABLE} / max_workers must be at least 1")
 
     def _session(self) -> boto3.session.Session:
         session = boto3.session.Session(
@@ -92,7 +112,9 @@ class IAMResource(ResourceWithBoto3Configuration):
 
     def collect(self, note: Callable[[str], None] | None = None) -> CollectionResult:
         """The account's full user inventory."""
-        return collect_users(self.get_client(), max_workers=self.max_workers, note=note)
+        return collect_users(
+            self.get_client(), strategy=self.strategy, max_workers=self.max_workers, note=note
+        )
 
 
 class EventSinkResource(dg.ConfigurableResource):
@@ -153,6 +175,8 @@ class JsonLinesOutboxResource(EventSinkResource):
 def iam_resource_from_env() -> IAMResource:
     """Production IAM access: boto3's chain, plus an optional role from the environment."""
     return IAMResource(
+        strategy=os.environ.get(STRATEGY_VARIABLE) or "auto",
+        max_workers=int(os.environ.get(WORKERS_VARIABLE) or 4),
         role_arn=dg.EnvVar(ROLE_VARIABLE) if os.environ.get(ROLE_VARIABLE) else None,
         external_id=dg.EnvVar(EXTERNAL_ID_VARIABLE)
         if os.environ.get(EXTERNAL_ID_VARIABLE)

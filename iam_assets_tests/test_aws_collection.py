@@ -8,14 +8,23 @@ import pytest
 
 from iam_assets import aws_iam
 from iam_assets.aws_iam import IAMCollectionError, build_iam_client, collect_users
-from iam_assets.demo.seed import DEMO_USERS, VARIED_USERS, DemoUser, generated_users, seed_users
+from iam_assets.demo.seed import (
+    DEMO_USERS,
+    SEED_EXAMPLE_USERS,
+    VARIED_USERS,
+    DemoUser,
+    backdate,
+    generated_users,
+    seed_users,
+)
 
 POLICY_FILE = Path(aws_iam.__file__).with_name("iam_policy.json")
+MINIMUM_POLICY_FILE = Path(aws_iam.__file__).with_name("iam_policy_minimum.json")
 
 
-def collect(proxy, **kwargs):
+def collect(proxy, strategy="per_user", **kwargs):
     client = build_iam_client(endpoint_url=proxy.url, max_attempts=2)
-    return collect_users(client, **kwargs)
+    return collect_users(client, strategy=strategy, report_poll_seconds=0.05, **kwargs)
 
 
 def by_name(result):
@@ -51,9 +60,12 @@ def test_fifty_tags_are_read_across_pages(iam_admin, iam_proxy):
     assert iam_proxy.pages["ListUserTags"] == 3
 
 
-def test_varied_account_is_read_as_iam_holds_it(iam_admin, iam_proxy):
+@pytest.mark.parametrize("strategy", ["per_user", "bulk"])
+def test_varied_account_is_read_as_iam_holds_it(iam_admin, iam_proxy, strategy):
     seed_users(iam_admin, DEMO_USERS)
-    users = by_name(collect(iam_proxy))
+    result = collect(iam_proxy, strategy)
+    assert result.strategy == strategy
+    users = by_name(result)
     assert set(users) == {user.name for user in DEMO_USERS}
 
     rotating = users["carol.rotating"]["AccessKeys"]
@@ -62,8 +74,8 @@ def test_varied_account_is_read_as_iam_holds_it(iam_admin, iam_proxy):
 
     assert users["erin.former-console"]["ConsoleAccessEnabled"] is False  # profile deleted
     assert users["bob.no-mfa"]["ConsoleAccessEnabled"] is True
-    assert users["dave.lost-mfa"]["MFADevices"] == []  # deactivated MFA is no MFA
-    assert len(users["grace.readonly"]["MFADevices"]) == 1
+    assert users["dave.lost-mfa"]["MFAActive"] is False  # deactivated MFA is no MFA
+    assert users["grace.readonly"]["MFAActive"] is True
 
     alice = users["alice.admin"]
     assert alice["Groups"] == [
@@ -131,25 +143,39 @@ def test_denied_listing_fails_with_a_clear_message(iam_admin, iam_proxy):
     seed_users(iam_admin, DEMO_USERS[:1])
     iam_proxy.fail("ListUsers")
     with pytest.raises(IAMCollectionError, match=r"AccessDenied.*iam_policy\.json"):
-        collect(iam_proxy)
+        collect(iam_proxy, "per_user")
 
 
 def test_aws_endpoint_url_environment_variable_is_honoured(iam_admin, iam_proxy, monkeypatch):
     seed_users(iam_admin, DEMO_USERS[:2])
     monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", iam_proxy.url)
-    result = collect_users(build_iam_client(session=boto3.session.Session()))
+    client = build_iam_client(session=boto3.session.Session())
+    result = collect_users(client, report_poll_seconds=0.05)
     assert len(result.users) == 2
-    assert iam_proxy.actions["ListUsers"] == 1
+    assert iam_proxy.actions["GetAccountAuthorizationDetails"] == 1
 
 
-def test_policy_document_grants_exactly_the_calls_the_collector_makes(iam_admin, iam_proxy):
+def test_policy_document_grants_every_call_of_every_strategy(iam_admin, iam_proxy):
     seed_users(iam_admin, DEMO_USERS)
-    collect(iam_proxy)
-    called = {f"iam:{action}" for action in iam_proxy.actions}
+    called: dict[str, set[str]] = {}
+    for strategy in ("per_user", "bulk"):
+        iam_proxy.actions.clear()
+        collect(iam_proxy, strategy)
+        called[strategy] = {f"iam:{action}" for action in iam_proxy.actions}
     policy = json.loads(POLICY_FILE.read_text())
     granted = {action for statement in policy["Statement"] for action in statement["Action"]}
-    assert called == granted == set(aws_iam.IAM_ACTIONS)
+    assert called["bulk"] == set(aws_iam.BULK_ACTIONS)
+    assert called["per_user"] == set(aws_iam.PER_USER_ACTIONS)
+    assert called["bulk"] | called["per_user"] == granted == set(aws_iam.IAM_ACTIONS)
     assert all(statement["Effect"] == "Allow" for statement in policy["Statement"])
+
+
+def test_minimum_policy_is_the_seed_list_and_covers_the_per_user_strategy():
+    minimum = json.loads(MINIMUM_POLICY_FILE.read_text())
+    granted = {action for statement in minimum["Statement"] for action in statement["Action"]}
+    assert set(aws_iam.PER_USER_ACTIONS) <= granted
+    assert not set(aws_iam.BULK_ACTIONS) & granted
+    assert len(granted) == 20  # the Sekoia.io connector page's list, unchanged
 
 
 def test_collector_rejects_a_nonsense_worker_count():
@@ -163,3 +189,106 @@ def test_generated_users_are_varied():
     assert {u.console for u in users} == {True, False}
     assert {u.mfa for u in users} == {True, False}
     assert {u.active_keys for u in users} == {0, 1, 2}
+
+
+# -- the bulk strategy ---------------------------------------------------------------------
+IGNORED_BY_COMPARISON = ("AccessKeys[].AccessKeyId", "MFADevices")  # only per-user can know them
+
+
+def comparable(user: dict) -> dict:
+    user = dict(user)
+    user.pop("MFADevices")
+    user["AccessKeys"] = sorted(
+        ({k: v for k, v in key.items() if k != "AccessKeyId"} for key in user["AccessKeys"]),
+        key=lambda key: (key["CreateDate"], key["Status"]),
+    )
+    return user
+
+
+def test_both_strategies_produce_the_same_raw_users(iam_admin, iam_proxy):
+    users = DEMO_USERS + generated_users(40)
+    seed_users(iam_admin, users)
+    backdate(SEED_EXAMPLE_USERS + VARIED_USERS)  # password-last-used dates, as IAM would have
+    per_user = collect(iam_proxy, "per_user")
+    bulk = collect(iam_proxy, "bulk")
+    assert aws_iam.NOT_READ_BY_BULK == IGNORED_BY_COMPARISON
+    assert bulk.not_read == IGNORED_BY_COMPARISON and per_user.not_read == ()
+    assert len(bulk.users) == len(per_user.users) == len(users)
+    for left, right in zip(per_user.users, bulk.users, strict=True):
+        assert comparable(left) == comparable(right), left["UserName"]
+    developer = by_name(bulk)["aws-developer-team"]
+    assert developer["PasswordLastUsed"] == "2025-08-26T09:30:00Z"
+
+
+def test_bulk_costs_a_few_calls_per_thousand_users(iam_admin, iam_proxy):
+    seed_users(iam_admin, generated_users(120))
+    iam_proxy.max_page["GetAccountAuthorizationDetails"] = 50  # 120 users + 1 group: 3 pages
+    result = collect(iam_proxy, "bulk")
+    assert len(result.users) == 120
+    assert result.calls == {
+        "GetAccountAuthorizationDetails": 3,
+        "GenerateCredentialReport": 2,  # STARTED, then COMPLETE
+        "GetCredentialReport": 1,
+    }
+    assert result.report_generated_at == "2015-02-02T20:02:02Z"  # moto's fixed stamp
+
+
+def test_users_missing_from_the_report_are_read_per_user(iam_admin, iam_proxy):
+    seed_users(iam_admin, DEMO_USERS)
+    iam_proxy.rewrite("GetCredentialReport", drop_report_rows({"heidi.idle", "bob.no-mfa"}))
+    result = collect(iam_proxy, "bulk")
+    assert result.completed_per_user == ["bob.no-mfa", "heidi.idle"]
+    assert iam_proxy.actions["GetUser"] == 2
+    bob = by_name(result)["bob.no-mfa"]
+    assert bob["ConsoleAccessEnabled"] is True and bob["MFAActive"] is False
+    assert len(result.users) == len(DEMO_USERS)
+
+
+def test_denied_bulk_apis_fall_back_to_per_user_and_say_why(iam_admin, iam_proxy):
+    seed_users(iam_admin, DEMO_USERS)
+    iam_proxy.fail("GenerateCredentialReport")
+    notes: list[str] = []
+    result = collect(iam_proxy, "auto", note=notes.append)
+    assert result.strategy == "per_user"
+    assert "AccessDenied on iam:GenerateCredentialReport" in result.strategy_reason
+    assert len(result.users) == len(DEMO_USERS)
+    assert any("per-user" in note for note in notes)
+    with pytest.raises(IAMCollectionError, match="bulk strategy was requested"):
+        collect(iam_proxy, "bulk")
+
+
+def test_report_in_progress_and_limit_exceeded_are_waited_out(iam_admin, iam_proxy):
+    seed_users(iam_admin, DEMO_USERS[:2])
+    fetches = {"n": 0}
+
+    def first_fetch(_params):
+        fetches["n"] += 1
+        return fetches["n"] == 1
+
+    generations = {"n": 0}
+
+    def first_generation(_params):
+        generations["n"] += 1
+        return generations["n"] == 1
+
+    iam_proxy.fail("GenerateCredentialReport", "LimitExceeded", 409, when=first_generation)
+    iam_proxy.fail("GetCredentialReport", "ReportInProgress", 404, when=first_fetch)
+    result = collect(iam_proxy, "bulk")
+    assert result.strategy == "bulk"
+    assert len(result.users) == 2
+    assert result.calls["GetCredentialReport"] == 2
+
+
+def drop_report_rows(names: set[str]):
+    """A proxy rewrite that removes users from the credential report, as if created later."""
+    import base64
+    import re
+
+    def rewrite(payload: bytes) -> bytes:
+        match = re.search(rb"<Content>([^<]*)</Content>", payload)
+        lines = base64.b64decode(match.group(1)).decode().splitlines(keepends=True)
+        kept = [line for line in lines if line.split(",", 1)[0] not in names]
+        content = base64.b64encode("".join(kept).encode())
+        return payload[: match.start(1)] + content + payload[match.end(1) :]
+
+    return rewrite

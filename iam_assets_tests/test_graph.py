@@ -9,14 +9,13 @@ from iam_assets.resources import IAMResource, SekoiaIntakeResource
 from iam_assets_tests.support.expected import expected_event
 
 
-def materialize(iam_proxy, intake, **kwargs):
+def materialize(iam_proxy, intake, strategy="auto"):
     return dg.materialize(
         [*ASSETS, *CHECKS],
         resources={
-            "iam": IAMResource(endpoint_url=iam_proxy.url, max_attempts=2),
+            "iam": IAMResource(endpoint_url=iam_proxy.url, max_attempts=2, strategy=strategy),
             "intake": SekoiaIntakeResource(url=intake.url, intake_key=intake.key),
         },
-        **kwargs,
     )
 
 
@@ -43,6 +42,8 @@ def test_graph_delivers_one_checked_event_per_user_equal_to_the_table(iam_admin,
 
     raw = metadata(result, "raw_iam_users")
     assert raw["users"] == len(DEMO_USERS)
+    assert raw["strategy"] == "bulk"  # the default when the bulk APIs are granted
+    assert raw["iam_calls"] <= 5
     assert raw["dropped_users"] == 0
     enriched = metadata(result, "enriched_iam_users")
     console = [u for u in DEMO_USERS if u.console and not u.remove_console]
@@ -60,7 +61,7 @@ def test_graph_delivers_one_checked_event_per_user_equal_to_the_table(iam_admin,
 def test_denied_reads_are_null_in_events_and_raise_a_warning_check(iam_admin, iam_proxy, intake):
     seed_users(iam_admin, DEMO_USERS)
     iam_proxy.fail("ListMFADevices", when=lambda params: params["UserName"] == "bob.no-mfa")
-    result = materialize(iam_proxy, intake)
+    result = materialize(iam_proxy, intake, strategy="per_user")
     assert result.success  # a denied field does not fail the run
     (bob,) = [e for e in intake.events if e["user"]["name"] == "bob.no-mfa"]
     assert bob["user"]["has_mfa"] is None

@@ -18,17 +18,23 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
-# List action -> element of its result that holds the members.
+# List action -> elements of its result that hold the members (paged as one sequence).
 LIST_KEYS = {
-    "ListUsers": "Users",
-    "ListUserTags": "Tags",
-    "ListGroupsForUser": "Groups",
-    "ListAccessKeys": "AccessKeyMetadata",
-    "ListMFADevices": "MFADevices",
-    "ListUserPolicies": "PolicyNames",
-    "ListGroupPolicies": "PolicyNames",
-    "ListAttachedUserPolicies": "AttachedPolicies",
-    "ListAttachedGroupPolicies": "AttachedPolicies",
+    "ListUsers": ("Users",),
+    "ListUserTags": ("Tags",),
+    "ListGroupsForUser": ("Groups",),
+    "ListAccessKeys": ("AccessKeyMetadata",),
+    "ListMFADevices": ("MFADevices",),
+    "ListUserPolicies": ("PolicyNames",),
+    "ListGroupPolicies": ("PolicyNames",),
+    "ListAttachedUserPolicies": ("AttachedPolicies",),
+    "ListAttachedGroupPolicies": ("AttachedPolicies",),
+    "GetAccountAuthorizationDetails": (
+        "UserDetailList",
+        "GroupDetailList",
+        "RoleDetailList",
+        "Policies",
+    ),
 }
 
 Params = dict[str, str]
@@ -54,6 +60,7 @@ class IAMProxy:
         self.pages: Counter[str] = Counter()
         self.faults: list[Fault] = []
         self.hooks: dict[str, list[Callable[[Params], None]]] = {}
+        self.rewrites: dict[str, Callable[[bytes], bytes]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -85,6 +92,10 @@ class IAMProxy:
 
     def before(self, action: str, hook: Callable[[Params], None]) -> None:
         self.hooks.setdefault(action, []).append(hook)
+
+    def rewrite(self, action: str, change: Callable[[bytes], bytes]) -> None:
+        """Change moto's successful answers to ``action`` before the client sees them."""
+        self.rewrites[action] = change
 
     # -- request handling -------------------------------------------------------------------
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -121,7 +132,10 @@ class IAMProxy:
                 return fault.status, {"Content-Type": "text/xml"}, _error(fault.code, action)
         if action in LIST_KEYS:
             return self._paged(action, path, headers, params)
-        return self._forward(path, headers, body)
+        status, out, payload = self._forward(path, headers, body)
+        if status == 200 and action in self.rewrites:
+            payload = self.rewrites[action](payload)
+        return status, out, payload
 
     def _forward(self, path: str, headers: dict[str, str], body: bytes):
         connection = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=30)
@@ -146,14 +160,15 @@ class IAMProxy:
         ET.register_namespace("", NS)
         root = ET.fromstring(payload)
         result = root.find(f"{{{NS}}}{action}Result")
-        container = result.find(f"{{{NS}}}{LIST_KEYS[action]}") if result is not None else None
-        if container is None:
+        if result is None:
             return status, out, payload
-        members = list(container)
+        containers = [result.find(f"{{{NS}}}{key}") for key in LIST_KEYS[action]]
+        members = [(c, m) for c in containers if c is not None for m in list(c)]
         size = min(wanted, self.max_page.get(action, 1000))
-        for member in members:
+        for container, member in members:
             container.remove(member)
-        container.extend(members[offset : offset + size])
+        for container, member in members[offset : offset + size]:
+            container.append(member)
         truncated = offset + size < len(members)
         for name in ("IsTruncated", "Marker"):
             for old in result.findall(f"{{{NS}}}{name}"):
