@@ -7,10 +7,14 @@ import dagster as dg
 import pandas as pd
 
 from iam_assets import enrich, ocsf
+from iam_assets.intake import IntakeError
 from iam_assets.resources import EventSinkResource, IAMResource
 
 GROUP = "iam_inventory"
 OWNERS = ["team:security"]
+AT_LEAST_ONCE = (
+    "at-least-once: each run sends the whole snapshot; a failed or retried run sends it again"
+)
 PREVIEW_ROWS = 20
 PREVIEW_COLUMNS = [
     "user_name",
@@ -62,6 +66,7 @@ def raw_iam_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg.Out
             "unknown_fields": dg.MetadataValue.json(dict(sorted(unknown.items()))),
             "iam_calls": sum(result.calls.values()),
             "iam_calls_by_action": dg.MetadataValue.json(dict(sorted(result.calls.items()))),
+            "throttled_calls_waited_out": result.throttle_waits,
             "collection_seconds": round(result.seconds, 2),
         },
     )
@@ -120,7 +125,8 @@ def ocsf_user_inventory(enriched_iam_users: pd.DataFrame) -> dg.Output[list[dict
     kinds={"sekoia"},
     description=(
         "The copy of the inventory in Sekoia.io: every OCSF event posted to the HTTP intake and"
-        " acknowledged with an event id. Fails, with counts, if any batch is refused."
+        " acknowledged with an event id (at-least-once). Fails, with counts of delivered and"
+        " undelivered events, if any batch is refused."
     ),
 )
 def sekoia_user_inventory(
@@ -128,14 +134,40 @@ def sekoia_user_inventory(
     ocsf_user_inventory: list[dict],
     intake: EventSinkResource,
 ) -> dg.MaterializeResult:
-    report = intake.deliver(ocsf_user_inventory, context)
-    context.log.info(f"Delivered {report.event_ids} OCSF events to {intake.destination()}")
+    try:
+        report = intake.deliver(ocsf_user_inventory, context)
+    except IntakeError as error:
+        # Not materialised: the last successful delivery stays the last one in the UI.
+        raise dg.Failure(
+            description=str(error),
+            metadata={
+                "delivered_events": error.delivered,
+                "undelivered_events": error.undelivered,
+                "delivery": AT_LEAST_ONCE,
+                "destination": intake.destination(),
+            },
+        ) from None
+    if report.skipped:
+        context.log.error(
+            f"{len(report.skipped)} event(s) exceed the intake's 250 KiB limit and were not sent:"
+            f" {', '.join(item['user'] for item in report.skipped[:10])}"
+        )
+    context.log.info(
+        f"Delivered {report.delivered} OCSF events to {intake.destination()}"
+        f" in {report.requests} request(s), {report.retries} retried"
+    )
     return dg.MaterializeResult(
         metadata={
-            "delivered_events": report.event_ids,
+            "delivered_events": report.delivered,
+            "skipped_oversized_events": len(report.skipped),
+            "skipped": dg.MetadataValue.json(report.skipped[:100]),
             "batches": report.batches,
+            "requests": report.requests,
+            "retries": report.retries,
             "bytes_sent": report.bytes_sent,
+            "bytes_uncompressed": report.bytes_uncompressed,
             "destination": intake.destination(),
+            "delivery": AT_LEAST_ONCE,
         }
     )
 

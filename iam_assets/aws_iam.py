@@ -10,6 +10,7 @@ checked-in policy document ``iam_assets/iam_policy.json``. Two rules keep the in
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import Counter
@@ -57,6 +58,9 @@ _REPORT_RETRY_CODES = frozenset({"ReportInProgress", "ReportExpired", "ReportNot
 
 _DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 _GONE_CODE = "NoSuchEntity"
+_THROTTLE_CODES = frozenset(
+    {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
+)
 
 
 class IAMCollectionError(RuntimeError):
@@ -118,6 +122,7 @@ class CollectionResult:
     report_generated_at: str | None = None
     completed_per_user: list[str] = field(default_factory=list)
     not_read: tuple[str, ...] = ()
+    throttle_waits: int = 0
 
     @property
     def unknown_fields(self) -> Counter[str]:
@@ -144,6 +149,7 @@ class IAMUserCollector:
         note: Callable[[str], None] | None = None,
         report_poll_seconds: float = 1.0,
         report_timeout_seconds: float = 600.0,
+        throttle_patience_seconds: float = 900.0,
     ) -> None:
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}")
@@ -151,6 +157,8 @@ class IAMUserCollector:
         self._max_workers = max_workers
         self._report_poll = report_poll_seconds
         self._report_timeout = report_timeout_seconds
+        self._throttle_patience = throttle_patience_seconds
+        self.throttle_waits = 0
         self._note = note or (lambda _message: None)
         self._calls: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -158,10 +166,23 @@ class IAMUserCollector:
 
     # -- plumbing ---------------------------------------------------------------------------
     def _call(self, action: str, **params: Any) -> dict[str, Any]:
-        with self._lock:
-            self._calls[action] += 1
+        """One IAM call. botocore retries throttling first (adaptive mode slows the client
+        down); if IAM still throttles, wait with jittered backoff rather than fail the run."""
         method = getattr(self._client, xform_name(action))
-        return method(**params)
+        delay, deadline = 1.0, time.monotonic() + self._throttle_patience
+        while True:
+            with self._lock:
+                self._calls[action] += 1
+            try:
+                return method(**params)
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code", "")
+                if code not in _THROTTLE_CODES or time.monotonic() + delay > deadline:
+                    raise
+            with self._lock:
+                self.throttle_waits += 1
+            time.sleep(delay * random.uniform(0.5, 1.0))
+            delay = min(delay * 2, 30.0)
 
     def _all_pages(self, action: str, **params: Any) -> list[dict[str, Any]]:
         """Follow ``Marker`` until ``IsTruncated`` is false."""
@@ -239,6 +260,7 @@ class IAMUserCollector:
             strategy_reason=reason,
             dropped=dropped,
             calls=Counter(self._calls),
+            throttle_waits=self.throttle_waits,
             seconds=time.monotonic() - started,
         )
 
@@ -280,6 +302,7 @@ class IAMUserCollector:
             report_generated_at=generated_at,
             completed_per_user=sorted(detail["UserName"] for detail in missing),
             not_read=NOT_READ_BY_BULK,
+            throttle_waits=self.throttle_waits,
         )
 
     def _bulk_call(self, read: Callable[[], Any]) -> Any:

@@ -96,6 +96,18 @@ def ocsf_one_event_per_user(
 
 
 @dg.asset_check(
+    asset=ocsf_user_inventory,
+    blocking=False,
+    description=(
+        "Every event fits the intake's 250 KiB limit. Oversized events are skipped by the"
+        " delivery (the rest still goes) and named here; not blocking, but an ERROR."
+    ),
+)
+def ocsf_event_size(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult:
+    return _result(ocsf_checks.event_sizes(ocsf_user_inventory), "size", len(ocsf_user_inventory))
+
+
+@dg.asset_check(
     asset=enriched_iam_users,
     blocking=False,
     description=(
@@ -125,5 +137,6 @@ CHECKS = [
     ocsf_constants_consistent,
     ocsf_types_valid,
     ocsf_one_event_per_user,
+    ocsf_event_size,
     iam_fields_known,
 ]

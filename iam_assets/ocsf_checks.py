@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iam_assets import ocsf
+from iam_assets.intake import MAX_EVENT_BYTES, encode_events
 
 # OCSF 1.6.0 class 5003 required attributes without optional profiles (from the official schema),
 # with the "at least one of" constraints of the objects they hold.
@@ -251,3 +252,19 @@ def one_event_per_user(
 
 def _show(value: Any) -> str:
     return "missing" if value is _MISSING else repr(value)
+
+
+def event_sizes(events: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """Events the intake would refuse (over 250 KiB): delivery skips them, this names them."""
+    skipped: list[dict[str, Any]] = []
+    for _ in encode_events(events, skipped):
+        pass
+    return [
+        Problem(
+            item["user"],
+            "event",
+            f"is {item['bytes']} bytes, over the intake's"
+            f" {MAX_EVENT_BYTES} (250 KiB); it is not delivered",
+        )
+        for item in skipped
+    ]

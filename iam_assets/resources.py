@@ -1,6 +1,5 @@
 """Dagster resources: AWS IAM access and the place OCSF events are delivered to."""
 
-import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ from iam_assets.intake import (
     URL_VARIABLE,
     DeliveryReport,
     SekoiaIntakeClient,
+    encode_events,
     validate_intake_config,
 )
 
@@ -60,6 +60,11 @@ class IAMResource(ResourceWithBoto3Configuration):
         description=f"{', '.join(STRATEGIES)} ({STRATEGY_VARIABLE}): auto uses the bulk APIs"
         " and falls back to per-user calls when they are denied",
     )
+
+    def __repr_args__(self):  # never show AWS secrets, even resolved
+        for name, value in super().__repr_args__():
+            secret = name in {"aws_secret_access_key", "aws_session_token", "external_id"}
+            yield name, ("***" if secret and value else value)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if self.strategy not in STRATEGIES:
@@ -124,6 +129,7 @@ class EventSinkResource(dg.ConfigurableResource):
         raise NotImplementedError
 
     def deliver(self, events: Sequence[dict[str, Any]], context: Any = None) -> DeliveryReport:
+        """Deliver every event or raise ``IntakeError`` saying how many were delivered."""
         raise NotImplementedError
 
 
@@ -132,17 +138,37 @@ class SekoiaIntakeResource(EventSinkResource):
 
     url: str = Field(default=DEFAULT_INTAKE_URL, description=f"Intake base URL ({URL_VARIABLE})")
     intake_key: str = Field(description=f"Intake key ({KEY_VARIABLE}); a secret")
-    batch_events: int = Field(default=500, description="Events per request at most")
+    batch_events: int = Field(default=1000, description="Events per request at most")
+    batch_bytes: int = Field(default=1024 * 1024, description="JSON bytes per request, about")
+    compress: bool = Field(default=True, description="gzip request bodies")
+    max_attempts: int = Field(default=6, description="Attempts per request (429, 5xx, network)")
+    max_retry_seconds: float = Field(default=300.0, description="Retrying budget per request")
+    retry_after_cap: float = Field(default=60.0, description="Longest Retry-After honoured, s")
+    backoff_initial: float = Field(default=1.0, description="First backoff, s (then doubling)")
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         # Fail at launch, naming the variable, rather than after collecting the whole account.
         validate_intake_config(self.url, self.intake_key)
 
+    def __repr_args__(self):  # never show the key, even resolved
+        for name, value in super().__repr_args__():
+            yield name, ("***" if name == "intake_key" and value else value)
+
     def destination(self) -> str:
         return self.url.rstrip("/")
 
     def deliver(self, events: Sequence[dict[str, Any]], context: Any = None) -> DeliveryReport:
-        client = SekoiaIntakeClient(self.url, self.intake_key, batch_events=self.batch_events)
+        client = SekoiaIntakeClient(
+            self.url,
+            self.intake_key,
+            batch_events=self.batch_events,
+            batch_bytes=self.batch_bytes,
+            compress=self.compress,
+            max_attempts=self.max_attempts,
+            max_retry_seconds=self.max_retry_seconds,
+            retry_after_cap=self.retry_after_cap,
+            backoff_initial=self.backoff_initial,
+        )
         return client.send(events)
 
 
@@ -158,15 +184,14 @@ class JsonLinesOutboxResource(EventSinkResource):
         folder = Path(self.directory)
         folder.mkdir(parents=True, exist_ok=True)
         run_id = getattr(context, "run_id", None) or "manual"
-        path = folder / f"{run_id}.jsonl"
-        lines = [json.dumps(event, separators=(",", ":")) + "\n" for event in events]
-        path.write_text("".join(lines), encoding="utf-8")
-        return DeliveryReport(
-            events=len(lines),
-            batches=1,
-            bytes_sent=sum(len(line.encode()) for line in lines),
-            event_ids=len(lines),
-        )
+        report = DeliveryReport(events=len(events), batches=1, requests=1)
+        with (folder / f"{run_id}.jsonl").open("w", encoding="utf-8") as outbox:
+            for line in encode_events(events, report.skipped):
+                outbox.write(line + "\n")
+                report.delivered += 1
+                report.bytes_sent += len(line.encode()) + 1
+        report.bytes_uncompressed = report.bytes_sent
+        return report
 
     def outbox_file(self, run_id: str) -> Path:
         return Path(self.directory).resolve() / f"{run_id}.jsonl"

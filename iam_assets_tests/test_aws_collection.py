@@ -292,3 +292,17 @@ def drop_report_rows(names: set[str]):
         return payload[: match.start(1)] + content + payload[match.end(1) :]
 
     return rewrite
+
+
+def test_throttling_never_reaches_the_user(iam_admin, moto_endpoint):
+    from iam_assets_tests.support.iam_proxy import IAMProxy, TokenBucket
+
+    seed_users(iam_admin, DEMO_USERS)
+    proxy = IAMProxy(moto_endpoint, throttle=TokenBucket(rate=40, burst=4)).start()
+    try:
+        result = collect(proxy, "per_user", max_workers=8)
+    finally:
+        proxy.stop()
+    assert proxy.throttled > 0  # IAM said no, often
+    assert len(result.users) == len(DEMO_USERS)
+    assert all(user["UnknownFields"] == {} for user in result.users)

@@ -117,6 +117,28 @@ def graph_with(events: list[dict], raw_ids: list[str]):
     return [fake_raw, fake_enriched, fake_events, sekoia_user_inventory, *CHECKS]
 
 
+def test_an_oversized_event_fails_its_check_and_only_it_is_held_back(intake):
+    small = copy.deepcopy(SEED_EVENT)
+    huge = bad(lambda e: e["user"].update(uid="AIDAHUGE", tags={"blob": "x" * 300_000}))
+    result = dg.materialize(
+        graph_with([small, huge], ["AIDAI23HZ27SI6FQMGNHQ", "AIDAHUGE"]),
+        resources={"intake": SekoiaIntakeResource(url=intake.url, intake_key=intake.key)},
+        raise_on_error=False,
+    )
+    size = next(
+        e for e in result.get_asset_check_evaluations() if e.check_name == "ocsf_event_size"
+    )
+    assert not size.passed and size.severity == dg.AssetCheckSeverity.ERROR
+    assert size.metadata["failing_users"].value == ["AIDAHUGE"]
+    assert intake.events == [small]  # the rest of the snapshot still goes
+    (delivery,) = [
+        e.materialization
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey("sekoia_user_inventory")
+    ]
+    assert delivery.metadata["skipped_oversized_events"].value == 1
+
+
 def test_a_bad_event_fails_its_check_and_blocks_delivery(intake):
     broken = bad(lambda e: e.update(type_uid=500301))
     result = dg.materialize(

@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -69,6 +70,39 @@ def test_production_cli_delivers_every_user_and_leaks_no_secret(
     assert any(home.rglob("*.db")), "the run should have written its SQLite storage"
 
 
+def test_wrong_intake_key_fails_within_seconds_and_is_stored_nowhere(
+    iam_admin, iam_proxy, intake, tmp_path
+):
+    seed_users(iam_admin, DEMO_USERS)
+    wrong_key = f"wrong-key-{uuid.uuid4().hex}"
+    home = dagster_home(tmp_path)
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "AWS_ENDPOINT_URL": iam_proxy.url,
+        "SEKOIA_INTAKE_URL": intake.url,
+        "SEKOIA_INTAKE_KEY": wrong_key,
+    }
+    started = time.monotonic()
+    run = subprocess.run(
+        [DAGSTER, "asset", "materialize", "-m", "iam_assets.definitions", "--select", "*"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    elapsed = time.monotonic() - started
+    assert run.returncode != 0
+    assert "SEKOIA_INTAKE_KEY" in run.stdout + run.stderr
+    assert "HTTP 401" in run.stdout + run.stderr
+    assert [r.status for r in intake.requests] == [401]  # not retried
+    assert elapsed < 60, elapsed  # CLI start-up included; the refusal itself is immediate
+    assert files_containing(home, wrong_key) == []
+    assert wrong_key not in run.stdout + run.stderr
+    assert intake.events == []
+
+
 def test_demo_commands_print_the_delivered_count_and_the_outbox(tmp_path):
     home = dagster_home(tmp_path)
     outbox = tmp_path / "outbox"
@@ -94,7 +128,7 @@ def test_demo_commands_print_the_delivered_count_and_the_outbox(tmp_path):
     )
     assert report.returncode == 0, report.stderr
     assert f"Delivered {len(DEMO_USERS)} OCSF events" in report.stdout
-    assert "Asset checks: 5 of 5 passed." in report.stdout
+    assert "Asset checks: 6 of 6 passed." in report.stdout
     (written,) = outbox.glob("*.jsonl")
     assert str(written) in report.stdout
     assert len(written.read_text().splitlines()) == len(DEMO_USERS)

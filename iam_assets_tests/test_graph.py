@@ -14,7 +14,9 @@ def materialize(iam_proxy, intake, strategy="auto"):
         [*ASSETS, *CHECKS],
         resources={
             "iam": IAMResource(endpoint_url=iam_proxy.url, max_attempts=2, strategy=strategy),
-            "intake": SekoiaIntakeResource(url=intake.url, intake_key=intake.key),
+            "intake": SekoiaIntakeResource(
+                url=intake.url, intake_key=intake.key, backoff_initial=0.05
+            ),
         },
     )
 
@@ -87,3 +89,30 @@ def test_refused_delivery_fails_the_materialisation_with_counts(iam_admin, iam_p
     error = failure.step_failure_data.error.to_string()
     assert "SEKOIA_INTAKE_KEY" in error and "Delivered 0 of 3 events" in error
     assert "not-the-key" not in error
+    figures = {k: v.value for k, v in failure.step_failure_data.user_failure_data.metadata.items()}
+    assert figures["delivered_events"] == 0 and figures["undelivered_events"] == 3
+    assert figures["delivery"].startswith("at-least-once")
+    assert dg.AssetKey("sekoia_user_inventory") not in {
+        e.asset_key for e in result.get_asset_materialization_events()
+    }
+
+
+def test_flaky_intake_still_gets_every_user_exactly_once(iam_admin, iam_proxy, intake):
+    seed_users(iam_admin, DEMO_USERS)
+    intake.fail_next(503, times=3)
+    intake.fail_next(429, headers={"Retry-After": "1"})
+    result = materialize(iam_proxy, intake)
+    assert result.success
+    names = sorted(event["user"]["name"] for event in intake.events)
+    assert names == sorted(user.name for user in DEMO_USERS)  # each exactly once
+    delivered = metadata(result, "sekoia_user_inventory")
+    assert delivered["retries"] == 4 and delivered["requests"] == 5
+    assert delivered["delivered_events"] == len(DEMO_USERS)
+    assert delivered["delivery"].startswith("at-least-once")
+
+
+def test_resources_never_show_their_secrets():
+    intake = SekoiaIntakeResource(url="https://intake.sekoia.io", intake_key="s3cr3t-intake")
+    iam = IAMResource(aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="s3cr3t-aws")
+    assert "s3cr3t" not in repr(intake) + str(intake) + repr(iam) + str(iam)
+    assert "AKIAEXAMPLE" in repr(iam)  # only the secrets are masked

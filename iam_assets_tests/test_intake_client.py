@@ -1,6 +1,14 @@
-"""The intake client against a loopback intake that speaks Sekoia.io's protocol."""
+"""Delivery under fault injection, against a loopback intake that speaks Sekoia.io's protocol.
+
+Every test asserts exactly which events the intake holds afterwards.
+"""
+
+import base64
+import gzip
+import json
 
 import pytest
+import requests
 
 from iam_assets.intake import (
     IntakeConfigError,
@@ -11,18 +19,29 @@ from iam_assets.intake import (
 )
 
 
-def events(count: int) -> list[dict]:
-    return [{"user": {"uid": f"AIDA{index:08d}"}, "n": index} for index in range(count)]
+def events(count: int, start: int = 0) -> list[dict]:
+    return [{"user": {"uid": f"AIDA{index:08d}"}, "n": index} for index in range(start, count)]
 
 
-def test_events_arrive_once_each_in_batches_with_the_key_in_the_header(intake):
-    client = SekoiaIntakeClient(intake.url, intake.key, batch_events=100)
+def client_for(intake, **kwargs) -> tuple[SekoiaIntakeClient, list[float]]:
+    """A client whose waits are recorded instead of slept."""
+    waits: list[float] = []
+    kwargs.setdefault("backoff_initial", 0.5)
+    client = SekoiaIntakeClient(intake.url, intake.key, sleep=waits.append, **kwargs)
+    return client, waits
+
+
+def test_events_arrive_once_each_gzipped_with_the_key_in_the_header(intake):
+    client, _ = client_for(intake, batch_events=100)
     report = client.send(events(1234))
-    assert report.event_ids == report.events == 1234
-    assert report.batches == 13
+    assert report.delivered == report.events == 1234
+    assert report.batches == report.requests == 13
     assert intake.events == events(1234)
     assert {request.path for request in intake.requests} == {"/jsons"}
-    assert all(r.headers["x-sekoiaio-intake-key"] == intake.key for r in intake.requests)
+    for request in intake.requests:
+        assert request.headers["x-sekoiaio-intake-key"] == intake.key
+        assert request.headers["content-encoding"] == "gzip"
+    assert report.bytes_sent < report.bytes_uncompressed / 3
 
 
 def test_batches_respect_the_byte_budget():
@@ -32,57 +51,104 @@ def test_batches_respect_the_byte_budget():
     assert [item for batch in grouped for item in batch] == encoded
 
 
-def test_wrong_key_fails_fast_naming_the_variable_not_the_value(intake):
-    client = SekoiaIntakeClient(intake.url, "wrong-secret-value", retries=0)
+def test_three_503_then_success_delivers_everything_once(intake):
+    intake.fail_next(503, times=3)
+    client, waits = client_for(intake)
+    report = client.send(events(5))
+    assert intake.events == events(5)
+    assert report.retries == 3 and report.requests == 4
+    assert [r.status for r in intake.requests] == [503, 503, 503, 200]
+    assert len(waits) == 3  # exponential ceilings (0.5 s doubling), full jitter below them
+    assert all(0 <= wait <= 0.5 * 2 ** (i + 1) for i, wait in enumerate(waits))
+
+
+def test_429_honours_retry_after_and_caps_it(intake):
+    intake.fail_next(429, headers={"Retry-After": "1"})
+    intake.fail_next(429, headers={"Retry-After": "3600"})
+    client, waits = client_for(intake, retry_after_cap=5)
+    assert client.send(events(2)).retries == 2
+    assert waits == [1.0, 5.0]
+    assert intake.events == events(2)
+
+
+def test_wrong_key_fails_at_once_naming_the_variable_not_the_value(intake):
+    client = SekoiaIntakeClient(intake.url, "wrong-secret-value")
     with pytest.raises(IntakeError) as raised:
         client.send(events(3))
     message = str(raised.value)
     assert "SEKOIA_INTAKE_KEY" in message and "401" in message
     assert "wrong-secret-value" not in message + repr(client)
     assert raised.value.delivered == 0 and raised.value.undelivered == 3
+    assert len(intake.requests) == 1  # not retried
     assert intake.events == []
 
 
-def test_a_refused_batch_says_how_many_were_and_were_not_delivered(intake):
-    client = SekoiaIntakeClient(intake.url, intake.key, batch_events=10, retries=0)
-    client.send(events(10))  # first snapshot lands
-    intake.events.clear()
-    # The second batch of the next delivery is refused as too large.
-    original = intake._answer
-    calls = {"n": 0}
-
-    def refuse_second(path, headers, raw):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            return 413, {}, b'{"message": "too large"}'
-        return original(path, headers, raw)
-
-    intake._answer = refuse_second
-    with pytest.raises(IntakeError, match=r"413.*Delivered 10 of 25 events; 15 were not") as raised:
-        client.send(events(25))
-    assert raised.value.delivered == 10
-    assert len(intake.events) == 10
+@pytest.mark.parametrize(("status", "variable"), [(403, "SEKOIA_INTAKE_URL"), (404, "URL")])
+def test_refusals_say_what_to_fix(intake, status, variable):
+    intake.fail_next(status)
+    client, waits = client_for(intake)
+    with pytest.raises(IntakeError, match=variable):
+        client.send(events(1))
+    assert waits == [] and intake.events == []
 
 
-def test_transient_503_is_retried_until_accepted(intake):
-    intake.fail_next(503, times=3)
-    client = SekoiaIntakeClient(intake.url, intake.key, retries=5)
-    report = client.send(events(5))
-    assert report.event_ids == 5
-    assert [r.status for r in intake.requests] == [503, 503, 503, 200]
-    assert intake.events == events(5)
+def test_413_for_one_event_stops_at_its_batch_with_counts(intake):
+    intake.max_event_bytes = 2000
+    snapshot = events(25)
+    snapshot[14]["padding"] = "x" * 5000  # in the second batch of ten
+    client, waits = client_for(intake, batch_events=10)
+    with pytest.raises(IntakeError, match=r"413.*Delivered 10 of 25 events; 15 were not"):
+        client.send(snapshot)
+    assert intake.events == snapshot[:10]
+    assert waits == []  # 413 is not retried
 
 
-def test_429_with_retry_after_is_honoured(intake):
-    intake.fail_next(429, headers={"Retry-After": "1"})
-    client = SekoiaIntakeClient(intake.url, intake.key)
-    assert client.send(events(2)).event_ids == 2
-    assert [r.status for r in intake.requests] == [429, 200]
+def test_connection_dropped_before_storing_is_retried_without_duplicates(intake):
+    intake.drop_next()
+    client, waits = client_for(intake, batch_events=4)
+    report = client.send(events(8))
+    assert intake.events == events(8)
+    assert report.retries == 1 and len(waits) == 1
+
+
+def test_connection_dropped_after_storing_duplicates_rather_than_loses(intake):
+    intake.drop_next(after_storing=True)
+    client, _ = client_for(intake, batch_events=4)
+    client.send(events(8))
+    assert intake.events == events(4) + events(8)  # first batch twice: at-least-once
+
+
+def test_a_10000_event_snapshot_arrives_exactly_once(intake):
+    client, _ = client_for(intake)
+    report = client.send(events(10_000))
+    assert report.delivered == 10_000 and report.requests == 10
+    assert intake.events == events(10_000)
+
+
+def test_oversized_event_is_skipped_and_named_and_the_rest_delivered(intake):
+    snapshot = events(3)
+    snapshot[1]["padding"] = "x" * (251 * 1024)
+    client, _ = client_for(intake)
+    report = client.send(snapshot)
+    assert [item["user"] for item in report.skipped] == ["AIDA00000001"]
+    assert report.delivered == 2
+    assert intake.events == [snapshot[0], snapshot[2]]
+
+
+def test_persistent_failure_is_bounded_and_counted(intake):
+    intake.fail_next(503, times=100)
+    client, waits = client_for(intake, max_attempts=4, batch_events=2)
+    with pytest.raises(IntakeError, match=r"kept failing.*Delivered 0 of 6 events; 6 were not"):
+        client.send(events(6))
+    assert len(intake.requests) == 4 and len(waits) == 3
+    assert intake.events == []
 
 
 def test_unreachable_intake_is_a_clear_error():
-    client = SekoiaIntakeClient("http://127.0.0.1:9", "k", retries=0, timeout=2)
-    with pytest.raises(IntakeError, match="could not be reached"):
+    client = SekoiaIntakeClient(
+        "http://127.0.0.1:9", "some-key", max_attempts=2, timeout=2, sleep=lambda _s: None
+    )
+    with pytest.raises(IntakeError, match="connection failed"):
         client.send(events(1))
 
 
@@ -98,9 +164,36 @@ def test_unreachable_intake_is_a_clear_error():
         ),
         ("https://intake.sekoia.io", "", "SEKOIA_INTAKE_KEY"),
         ("https://intake.sekoia.io", "   ", "SEKOIA_INTAKE_KEY"),
+        ("https://intake.sekoia.io", "key with spaces", "SEKOIA_INTAKE_KEY"),
     ],
 )
 def test_bad_configuration_names_the_variable(url, key, variable):
     with pytest.raises(IntakeConfigError, match=variable) as raised:
         validate_intake_config(url, key)
     assert not key.strip() or key not in str(raised.value)
+
+
+def test_the_double_speaks_every_documented_form(intake):
+    """The double is only worth its tests if it accepts what Sekoia.io documents."""
+    one = [json.dumps({"n": 1})]
+    forms = [
+        ("/jsons", {"X-SEKOIAIO-INTAKE-KEY": intake.key}, {"jsons": one}),
+        ("/batch", {}, {"intake_key": intake.key, "jsons": one}),
+        (f"/jsons?header_X-SEKOIAIO-INTAKE-KEY={intake.key}", {}, {"jsons": one}),
+        (
+            "/jsons",
+            {"Authorization": "Basic " + base64.b64encode(f"x:{intake.key}".encode()).decode()},
+            {"jsons": one},
+        ),
+    ]
+    for path, headers, body in forms:
+        answer = requests.post(intake.url + path, json=body, headers=headers, timeout=5)
+        assert answer.status_code == 200 and len(answer.json()["event_ids"]) == 1, path
+    gz = gzip.compress(json.dumps({"jsons": one}).encode())
+    headers = {"X-SEKOIAIO-INTAKE-KEY": intake.key, "Content-Encoding": "gzip"}
+    assert requests.post(intake.url + "/jsons", data=gz, headers=headers, timeout=5).ok
+    wrong = {"X-SEKOIAIO-INTAKE-KEY": "nope"}
+    assert (
+        requests.post(intake.url + "/jsons", json={"jsons": one}, headers=wrong).status_code == 401
+    )
+    assert intake.events == [{"n": 1}] * 5

@@ -6,6 +6,7 @@ Used by the demo code location, the tests and the benchmarks. Everything goes th
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -193,11 +194,13 @@ def create_user(client: Any, user: DemoUser) -> None:
         client.put_user_policy(UserName=name, PolicyName=policy, PolicyDocument=_INLINE_DOCUMENT)
 
 
-def seed_users(client: Any, users: tuple[DemoUser, ...] = DEMO_USERS) -> None:
-    """Create ``users`` (and the groups they join) in the account behind ``client``."""
+def seed_users(client: Any, users: tuple[DemoUser, ...] = DEMO_USERS, *, workers: int = 1) -> None:
+    """Create ``users`` (and the groups they join); ``workers`` > 1 creates users in parallel."""
     _ensure_groups(client, {group for user in users for group in user.groups})
-    for user in users:
-        create_user(client, user)
+    if {p for user in users for p in user.managed_policies}:
+        workers = 1  # policies are created on first use: keep that race-free
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda user: create_user(client, user), users))
 
 
 def generated_users(count: int, prefix: str = "user") -> tuple[DemoUser, ...]:

@@ -3,12 +3,15 @@
 moto answers every IAM list call in one page; IAM pages (``MaxItems``, default 100, at most 1,000)
 and says ``IsTruncated``/``Marker``. The proxy re-pages moto's answers the way IAM does, records
 every action it forwards, and can fail chosen calls (``AccessDenied``...) or run a hook before one.
+For benchmarks it adds network latency and throttles like IAM: a token bucket per account that
+answers ``Throttling`` (HTTP 400) when empty.
 """
 
 from __future__ import annotations
 
 import http.client
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
@@ -50,8 +53,36 @@ class Fault:
     when: Callable[[Params], bool]
 
 
+class TokenBucket:
+    """``rate`` requests per second on average, ``burst`` at once; thread-safe."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._stamp = time.monotonic()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return True
+            return False
+
+
 class IAMProxy:
-    def __init__(self, upstream: str, *, max_page: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        max_page: dict[str, int] | None = None,
+        latency_seconds: float = 0.0,
+        throttle: TokenBucket | None = None,
+    ) -> None:
         parts = urlsplit(upstream)
         self.upstream_host = parts.hostname or "127.0.0.1"
         self.upstream_port = parts.port or 80
@@ -61,6 +92,9 @@ class IAMProxy:
         self.faults: list[Fault] = []
         self.hooks: dict[str, list[Callable[[Params], None]]] = {}
         self.rewrites: dict[str, Callable[[bytes], bytes]] = {}
+        self.latency = latency_seconds
+        self.throttle = throttle
+        self.throttled = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -123,6 +157,12 @@ class IAMProxy:
     def handle(self, path: str, headers: dict[str, str], body: bytes):
         params = dict(parse_qsl(body.decode()))
         action = params.get("Action", "")
+        if self.latency:
+            time.sleep(self.latency)
+        if self.throttle is not None and not self.throttle.take():
+            with self._lock:
+                self.throttled += 1
+            return 400, {"Content-Type": "text/xml"}, _error("Throttling", action, "Rate exceeded")
         with self._lock:
             self.actions[action] += 1
         for hook in self.hooks.get(action, []):
@@ -181,10 +221,10 @@ class IAMProxy:
         return status, out, ET.tostring(root, encoding="utf-8", xml_declaration=False)
 
 
-def _error(code: str, action: str) -> bytes:
+def _error(code: str, action: str, message: str | None = None) -> bytes:
+    message = message or f"User is not authorized to perform: iam:{action} (injected by proxy)"
     return (
         f'<ErrorResponse xmlns="{NS}"><Error><Type>Sender</Type><Code>{code}</Code>'
-        f"<Message>User is not authorized to perform: iam:{action} (injected by test proxy)"
-        "</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId>"
-        "</ErrorResponse>"
+        f"<Message>{message}</Message></Error>"
+        "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
     ).encode()
