@@ -35,14 +35,18 @@ def child(endpoint: str, strategy: str, workers: int) -> None:
     client = build_iam_client(endpoint_url=endpoint)
     started = time.monotonic()
     result = collect_users(client, strategy=strategy, max_workers=workers)
-    print(json.dumps({
-        "users": len(result.users),
-        "strategy": result.strategy,
-        "seconds": time.monotonic() - started,
-        "calls": sum(result.calls.values()),
-        "throttle_waits": result.throttle_waits,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "users": len(result.users),
+                "strategy": result.strategy,
+                "seconds": time.monotonic() - started,
+                "calls": sum(result.calls.values()),
+                "throttle_waits": result.throttle_waits,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def seed(endpoint: str, count: int) -> float:
@@ -60,9 +64,19 @@ def run_strategy(proxy, strategy: str, workers: int, limit: float) -> dict:
     proxy.throttled = 0
     started = time.monotonic()
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.collection", "--child", proxy.url, strategy,
-         str(workers)],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.collection",
+            "--child",
+            proxy.url,
+            strategy,
+            str(workers),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     wall = time.monotonic() - started
     figures = json.loads(out.stdout.strip().splitlines()[-1])
@@ -93,7 +107,11 @@ def run_graph(proxy, users: int) -> dict:
     started = time.monotonic()
     subprocess.run(
         [dagster, "asset", "materialize", "-m", "iam_assets.definitions", "--select", "*"],
-        cwd=home, env=env, capture_output=True, text=True, check=True,
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     wall = time.monotonic() - started
     intake.stop()
@@ -131,8 +149,10 @@ def main() -> None:
     moto.start()
     host, port = moto.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    print(f"IAM simulator: {args.latency_ms:.0f} ms latency, throttle {args.rate:g} req/s"
-          f" (burst {args.burst})")
+    print(
+        f"IAM simulator: {args.latency_ms:.0f} ms latency, throttle {args.rate:g} req/s"
+        f" (burst {args.burst})"
+    )
 
     def proxy() -> IAMProxy:
         return IAMProxy(
@@ -150,19 +170,27 @@ def main() -> None:
     rows.append(("bulk", run_strategy(proxy(), "bulk", args.workers, args.rate)))
 
     print()
-    print(f"{'strategy':<9} {'users':>6} {'IAM calls':>9} {'throttled':>9} {'wall s':>7}"
-          f" {'peak MB':>7} {'rate/limit':>10}")
+    print(
+        f"{'strategy':<9} {'users':>6} {'IAM calls':>9} {'throttled':>9} {'wall s':>7}"
+        f" {'peak MB':>7} {'rate/limit':>10}"
+    )
     for name, row in rows:
-        print(f"{name:<9} {row['users']:>6} {row['iam_calls']:>9} {row['throttled']:>9}"
-              f" {row['seconds']:>7.1f} {row['peak_rss_mb']:>7.0f} {row['rate_ratio']:>10.2f}")
-    print("(throttled: answers the simulator refused; botocore and the collector waited them"
-          " out, none reached the user)")
+        print(
+            f"{name:<9} {row['users']:>6} {row['iam_calls']:>9} {row['throttled']:>9}"
+            f" {row['seconds']:>7.1f} {row['peak_rss_mb']:>7.0f} {row['rate_ratio']:>10.2f}"
+        )
+    print(
+        "(throttled: answers the simulator refused; botocore and the collector waited them"
+        " out, none reached the user)"
+    )
     if not args.skip_e2e:
         graph = run_graph(proxy(), args.users)
         print()
-        print(f"end to end (dagster asset materialize, bulk): {graph['users']} users,"
-              f" {graph['delivered']} events delivered, {graph['wall_seconds']:.1f} s,"
-              f" peak {graph['peak_rss_mb']:.0f} MB")
+        print(
+            f"end to end (dagster asset materialize, bulk): {graph['users']} users,"
+            f" {graph['delivered']} events delivered, {graph['wall_seconds']:.1f} s,"
+            f" peak {graph['peak_rss_mb']:.0f} MB"
+        )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,89 @@
+"""Benchmark delivery to a loopback intake (a script, not a test).
+
+    python -m benchmarks.delivery [--events 5000 50000]
+
+For each snapshot size, with and without gzip: events/s, requests, bytes sent and peak memory of
+the delivery (tracemalloc: Python allocations during ``send``, above the snapshot itself; the
+loopback intake shares the process, counting events without keeping them). Events are real
+seed-format OCSF events of generated users.
+"""
+
+import argparse
+import time
+import tracemalloc
+from datetime import UTC, datetime
+
+from iam_assets import enrich, ocsf
+from iam_assets.intake import SekoiaIntakeClient
+from iam_assets_tests.support.intake_double import IntakeDouble
+
+
+def snapshot(count: int) -> list[dict]:
+    """``count`` OCSF events, varied like a real account (tags, keys, MFA, console)."""
+    created = datetime(2021, 3, 15, 14, 30, tzinfo=UTC).isoformat()
+    raw = [
+        {
+            "UserId": f"AIDA{index:016d}",
+            "UserName": f"user-{index:05d}",
+            "Arn": f"arn:aws:iam::123456789012:user/people/user-{index:05d}",
+            "Path": "/people/",
+            "CreateDate": created,
+            "PasswordLastUsed": created if index % 5 == 0 else None,
+            "AccessKeys": [{"AccessKeyId": None, "Status": "Active", "CreateDate": created}]
+            * (index % 3),
+            "MFADevices": None,
+            "MFAActive": index % 2 == 0,
+            "ConsoleAccessEnabled": index % 5 == 0,
+            "Tags": [{"Key": f"tag-{t}", "Value": f"value-{index}-{t}"} for t in range(index % 6)],
+            "Groups": [],
+            "AttachedPolicies": [],
+            "InlinePolicies": [],
+            "UnknownFields": {},
+        }
+        for index in range(count)
+    ]
+    return ocsf.user_inventory_events(enrich.to_records(enrich.enrich_users(raw)))
+
+
+def measure(events: list[dict], compress: bool) -> dict:
+    intake = IntakeDouble(key="benchmark-key", store=False).start()
+    client = SekoiaIntakeClient(intake.url, intake.key, compress=compress)
+    tracemalloc.start()
+    started = time.perf_counter()
+    report = client.send(events)
+    seconds = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    intake.stop()
+    assert intake.received == len(events) == report.delivered
+    return {
+        "events_per_second": len(events) / seconds,
+        "requests": report.requests,
+        "bytes_sent": report.bytes_sent,
+        "bytes_uncompressed": report.bytes_uncompressed,
+        "peak_mb": peak / 1024 / 1024,
+        "seconds": seconds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, nargs="+", default=[5000, 50000])
+    args = parser.parse_args()
+    print(
+        f"{'events':>7} {'gzip':>5} {'events/s':>9} {'requests':>8} {'MB sent':>8}"
+        f" {'MB raw':>7} {'peak MB':>7}"
+    )
+    for count in args.events:
+        events = snapshot(count)
+        for compress in (True, False):
+            row = measure(events, compress)
+            print(
+                f"{count:>7} {'yes' if compress else 'no':>5} {row['events_per_second']:>9.0f}"
+                f" {row['requests']:>8} {row['bytes_sent'] / 1e6:>8.2f}"
+                f" {row['bytes_uncompressed'] / 1e6:>7.2f} {row['peak_mb']:>7.1f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
