@@ -1,14 +1,15 @@
 """The lineage: IAM API -> raw users -> enriched users -> OCSF events -> the copy in Sekoia.io."""
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
-from iam_assets import enrich, ocsf
+from iam_assets import enrich, ocsf, security
 from iam_assets.intake import IntakeError
-from iam_assets.resources import EventSinkResource, IAMResource
+from iam_assets.resources import EventSinkResource, IAMResource, SnapshotStoreResource
 
 GROUP = "iam_inventory"
 OWNERS = ["team:security"]
@@ -22,6 +23,7 @@ PREVIEW_COLUMNS = [
     "is_console_user",
     "has_mfa",
     "active_access_keys",
+    "is_admin",
     "password_last_used_at",
     "groups",
     "unknown_fields",
@@ -78,20 +80,55 @@ def raw_iam_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg.Out
     kinds={"pandas"},
     description=(
         "One row per IAM user with derived columns: is_console_user, has_mfa, active access keys,"
-        " console users without MFA, group policies. Unknown values are <NA>, never False."
+        " console users without MFA, admin, oldest active key. Unknown values are <NA>, never"
+        " False. Metadata: security KPIs, the riskiest users, and what changed since the"
+        " previous snapshot."
     ),
+    check_specs=[
+        dg.AssetCheckSpec(
+            "security_relevant_changes",
+            asset="enriched_iam_users",
+            description=(
+                "WARN when a change since the previous snapshot matters: an admin without MFA"
+                " appeared, or a console user lost MFA."
+            ),
+        )
+    ],
 )
-def enriched_iam_users(raw_iam_users: list[dict]) -> dg.Output[pd.DataFrame]:
+def enriched_iam_users(
+    raw_iam_users: list[dict], state: SnapshotStoreResource
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
     frame = enrich.enrich_users(raw_iam_users)
-    summary = enrich.mfa_summary(frame)
-    names = summary.pop("console_users_without_mfa_names")
-    metadata: dict[str, Any] = {key: value for key, value in summary.items() if value is not None}
-    metadata["console_users_without_mfa_list"] = dg.MetadataValue.md(
-        "\n".join(f"- `{name}`" for name in names) or "_none_"
+    current = security.snapshot(frame)
+    changes = security.diff(state.load(), current)
+    state.save(current)
+    without_mfa = frame.loc[frame["console_without_mfa"].fillna(False), "user_name"].tolist()
+    metadata: dict[str, Any] = {
+        **security.kpis(frame),
+        "users_added": len(changes.added),
+        "users_removed": len(changes.removed),
+        "users_changed": len(changes.changed),
+        "changes": dg.MetadataValue.md(security.changes_markdown(changes)),
+        "riskiest_users": dg.MetadataValue.md(security.riskiest_users(frame)),
+        "console_users_without_mfa_list": dg.MetadataValue.md(
+            "\n".join(f"- `{name}`" for name in without_mfa) or "_none_"
+        ),
+        "preview": _markdown_table(frame[PREVIEW_COLUMNS].head(PREVIEW_ROWS)),
+        "dagster/row_count": len(frame),
+    }
+    yield dg.Output(frame, metadata=metadata)
+    yield dg.AssetCheckResult(
+        check_name="security_relevant_changes",
+        passed=not changes.findings,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(changes.findings) or "No security-relevant change.",
+        metadata={
+            "findings": dg.MetadataValue.json(changes.findings),
+            "failing_users": dg.MetadataValue.json(
+                sorted({finding.split(": ", 1)[1] for finding in changes.findings})
+            ),
+        },
     )
-    metadata["preview"] = _markdown_table(frame[PREVIEW_COLUMNS].head(PREVIEW_ROWS))
-    metadata["dagster/row_count"] = len(frame)
-    return dg.Output(frame, metadata=metadata)
 
 
 @dg.asset(

@@ -26,6 +26,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from iam_assets.credential_report import ReportRow, parse_credential_report
+from iam_assets.security import allows_everything
 
 RawUser = dict[str, Any]
 
@@ -54,6 +55,8 @@ IAM_ACTIONS: tuple[str, ...] = BULK_ACTIONS + PER_USER_ACTIONS
 STRATEGIES = ("auto", "bulk", "per_user")
 # Raw fields the bulk strategy cannot know (the credential report has no key ids nor devices).
 NOT_READ_BY_BULK = ("AccessKeys[].AccessKeyId", "MFADevices")
+# ... and the per-user strategy: it lists inline policy names, it does not read their documents.
+NOT_READ_PER_USER = ("AdminInline",)
 _REPORT_RETRY_CODES = frozenset({"ReportInProgress", "ReportExpired", "ReportNotPresent"})
 
 _DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
@@ -261,6 +264,7 @@ class IAMUserCollector:
             dropped=dropped,
             calls=Counter(self._calls),
             throttle_waits=self.throttle_waits,
+            not_read=NOT_READ_PER_USER,
             seconds=time.monotonic() - started,
         )
 
@@ -444,6 +448,7 @@ class IAMUserCollector:
             "InlinePolicies",
             lambda: self._pages("ListUserPolicies", "PolicyNames", UserName=name),
         )
+        user["AdminInline"] = None  # documents are not read per user
         return user
 
     def _has_login_profile(self, name: str) -> bool:
@@ -532,6 +537,14 @@ def _bulk_user(
         "Groups": [],
         "AttachedPolicies": [p["PolicyName"] for p in detail.get("AttachedManagedPolicies", [])],
         "InlinePolicies": [p["PolicyName"] for p in detail.get("UserPolicyList", [])],
+        "AdminInline": any(
+            allows_everything(p.get("PolicyDocument")) for p in detail.get("UserPolicyList", [])
+        )
+        or any(
+            allows_everything(p.get("PolicyDocument"))
+            for name in detail.get("GroupList", [])
+            for p in groups.get(name, {}).get("GroupPolicyList", [])
+        ),
         "UnknownFields": {},
     }
     for name in detail.get("GroupList", []):

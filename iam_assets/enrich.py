@@ -7,9 +7,12 @@ dtypes), never ``False`` or ``0``, and ``unknown_fields`` names it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
+
+from iam_assets import security
 
 # Column -> pandas dtype; the order is the order users see in previews.
 ENRICHED_COLUMNS: dict[str, str] = {
@@ -25,6 +28,9 @@ ENRICHED_COLUMNS: dict[str, str] = {
     "active_access_keys": "Int64",
     "access_key_count": "Int64",
     "console_without_mfa": "boolean",
+    "is_admin": "boolean",
+    "admin_inline": "boolean",
+    "oldest_active_key_days": "Int64",
     "tags": "object",
     "groups": "object",
     "attached_policies": "object",
@@ -62,11 +68,21 @@ def _mfa_active(raw: Mapping[str, Any]) -> bool | None:
     return None if devices is None else len(devices) > 0
 
 
-def enrich_user(raw: Mapping[str, Any]) -> dict[str, Any]:
+def _oldest_active_key_days(keys: list[Mapping[str, Any]] | None, now: datetime) -> int | None:
+    if keys is None:
+        return None
+    dates = [k["CreateDate"] for k in keys if k["Status"] == "Active" and k.get("CreateDate")]
+    if not dates:
+        return None
+    oldest = min(datetime.fromisoformat(date) for date in dates)
+    return (now - oldest).days
+
+
+def enrich_user(raw: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """One raw user -> one enriched record of plain Python values (``None`` = unknown)."""
     has_mfa = _mfa_active(raw)
     console = raw["ConsoleAccessEnabled"]
-    return {
+    record = {
         "user_id": raw["UserId"],
         "user_name": raw["UserName"],
         "arn": raw["Arn"],
@@ -87,12 +103,23 @@ def enrich_user(raw: Mapping[str, Any]) -> dict[str, Any]:
         "inline_policies": raw["InlinePolicies"],
         "group_policies": _group_policies(raw["Groups"]),
         "unknown_fields": sorted(raw["UnknownFields"]),
+        "admin_inline": raw.get("AdminInline"),
+        "oldest_active_key_days": _oldest_active_key_days(
+            raw["AccessKeys"], now or datetime.now(UTC)
+        ),
     }
+    record["is_admin"] = security.is_admin(record)
+    return record
 
 
-def enrich_users(raw_users: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+def enrich_users(
+    raw_users: Iterable[Mapping[str, Any]], now: datetime | None = None
+) -> pd.DataFrame:
     """The enriched users table: one row per raw user, typed columns, sorted by user name."""
-    frame = pd.DataFrame([enrich_user(raw) for raw in raw_users], columns=list(ENRICHED_COLUMNS))
+    now = now or datetime.now(UTC)
+    frame = pd.DataFrame(
+        [enrich_user(raw, now) for raw in raw_users], columns=list(ENRICHED_COLUMNS)
+    )
     for column in ("created_at", "password_last_used_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     frame = frame.astype(ENRICHED_COLUMNS)
@@ -119,22 +146,3 @@ def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         {column: _plain(value) for column, value in zip(columns, row, strict=True)}
         for row in frame.itertuples(index=False, name=None)
     ]
-
-
-def mfa_summary(frame: pd.DataFrame) -> dict[str, Any]:
-    """The MFA figures a security engineer looks at first."""
-    known = frame["has_mfa"].dropna()
-    console = frame[frame["is_console_user"].fillna(False)]
-    console_known = console["has_mfa"].dropna()
-    without = frame[frame["console_without_mfa"].fillna(False)]
-    return {
-        "users": len(frame),
-        "console_users": len(console),
-        "mfa_coverage_pct": round(100.0 * float(known.mean()), 1) if len(known) else None,
-        "console_mfa_coverage_pct": (
-            round(100.0 * float(console_known.mean()), 1) if len(console_known) else None
-        ),
-        "console_users_without_mfa": len(without),
-        "console_users_without_mfa_names": without["user_name"].tolist(),
-        "users_with_unknown_fields": int((frame["unknown_fields"].map(len) > 0).sum()),
-    }

@@ -1,5 +1,6 @@
 """Dagster resources: AWS IAM access and the place OCSF events are delivered to."""
 
+import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,11 +21,17 @@ from iam_assets.intake import (
     encode_events,
     validate_intake_config,
 )
+from iam_assets.notify import Alert, post_webhook
 
 ROLE_VARIABLE = "IAM_ASSETS_ROLE_ARN"
 EXTERNAL_ID_VARIABLE = "IAM_ASSETS_EXTERNAL_ID"
 STRATEGY_VARIABLE = "IAM_ASSETS_STRATEGY"
 WORKERS_VARIABLE = "IAM_ASSETS_MAX_WORKERS"
+STATE_VARIABLE = "IAM_ASSETS_STATE_DIR"
+SLACK_TOKEN = "IAM_ASSETS_SLACK_TOKEN"
+SLACK_CHANNEL = "IAM_ASSETS_SLACK_CHANNEL"
+WEBHOOK_URL = "IAM_ASSETS_ALERT_WEBHOOK_URL"
+UI_URL = "IAM_ASSETS_UI_URL"
 SESSION_NAME = "iam-assets"
 
 
@@ -195,6 +202,88 @@ class JsonLinesOutboxResource(EventSinkResource):
 
     def outbox_file(self, run_id: str) -> Path:
         return Path(self.directory).resolve() / f"{run_id}.jsonl"
+
+
+class SnapshotStoreResource(dg.ConfigurableResource):
+    """Keeps the previous snapshot of each user's tracked fields, to say what changed.
+
+    A JSON file in ``directory``; on a multi-node deployment, point it at shared storage.
+    """
+
+    directory: str = Field(description=f"Folder for the previous snapshot ({STATE_VARIABLE})")
+
+    @property
+    def _path(self) -> Path:
+        return Path(self.directory) / "previous_snapshot.json"
+
+    def load(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self._path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+
+    def save(self, snapshot: dict[str, Any]) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self._path.with_suffix(".partial")
+        partial.write_text(json.dumps(snapshot, sort_keys=True), encoding="utf-8")
+        partial.replace(self._path)  # atomic: a crash leaves the previous snapshot whole
+
+
+class NotifierResource(dg.ConfigurableResource):
+    """Where alerts go: Slack (dagster-slack) if a token is set, else a JSON webhook, else the log.
+
+    The token and the webhook URL (which usually embeds a token) are secrets: give them through
+    ``dg.EnvVar``; they are masked in ``repr`` and never put in messages.
+    """
+
+    slack_token: str | None = Field(default=None, description=f"Slack bot token ({SLACK_TOKEN})")
+    slack_channel: str = Field(default="#security-alerts", description=f"({SLACK_CHANNEL})")
+    slack_api_url: str | None = Field(
+        default=None, description="Slack API base URL (GovSlack, a proxy); default Slack's"
+    )
+    webhook_url: str | None = Field(default=None, description=f"JSON webhook ({WEBHOOK_URL})")
+    ui_url: str = Field(default="http://127.0.0.1:3000", description=f"Dagster UI ({UI_URL})")
+
+    def __repr_args__(self):
+        for name, value in super().__repr_args__():
+            secret = name in {"slack_token", "webhook_url"}
+            yield name, ("***" if secret and value else value)
+
+    def run_url(self, run_id: str) -> str:
+        return f"{self.ui_url.rstrip('/')}/runs/{run_id}"
+
+    def send(self, alert: Alert, log: Any) -> str:
+        """Deliver ``alert``; returns the channel used (``slack``, ``webhook`` or ``log``)."""
+        if self.slack_token:
+            from dagster_slack import SlackResource
+
+            client = SlackResource(token=self.slack_token).get_client()
+            if self.slack_api_url:
+                client.base_url = self.slack_api_url.rstrip("/") + "/"
+            client.chat_postMessage(channel=self.slack_channel, text=alert.text)
+            return "slack"
+        if self.webhook_url:
+            post_webhook(self.webhook_url, alert)
+            return "webhook"
+        log.warning(alert.text)
+        return "log"
+
+
+def notifier_from_env() -> NotifierResource:
+    def secret(variable: str) -> str | None:
+        return dg.EnvVar(variable) if os.environ.get(variable) else None
+
+    return NotifierResource(
+        slack_token=secret(SLACK_TOKEN),
+        slack_channel=os.environ.get(SLACK_CHANNEL) or "#security-alerts",
+        webhook_url=secret(WEBHOOK_URL),
+        ui_url=os.environ.get(UI_URL) or "http://127.0.0.1:3000",
+    )
+
+
+def snapshot_store_from_env() -> SnapshotStoreResource:
+    default = Path(os.environ.get("DAGSTER_HOME") or ".") / "iam_assets_state"
+    return SnapshotStoreResource(directory=os.environ.get(STATE_VARIABLE) or str(default))
 
 
 def iam_resource_from_env() -> IAMResource:

@@ -65,6 +65,14 @@ def iam_proxy(moto_endpoint: str, iam_admin) -> Iterator[IAMProxy]:
 
 
 @pytest.fixture
+def state(tmp_path):
+    """Where the previous snapshot is kept, fresh for each test."""
+    from iam_assets.resources import SnapshotStoreResource
+
+    return SnapshotStoreResource(directory=str(tmp_path / "state"))
+
+
+@pytest.fixture
 def intake() -> Iterator[IntakeDouble]:
     double = IntakeDouble(key=f"intake-key-{uuid.uuid4().hex}").start()
     yield double

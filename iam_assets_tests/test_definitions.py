@@ -34,7 +34,13 @@ def test_code_location_loads_the_whole_lineage(module):
         parents = graph.get(dg.AssetKey(downstream)).parent_keys
         assert dg.AssetKey(upstream) in parents
     checks = {key.name for key in graph.asset_check_keys}
-    assert checks == {key.name for check in CHECKS for key in check.check_keys}
+    assert checks == {key.name for check in CHECKS for key in check.check_keys} | {
+        "security_relevant_changes",  # emitted by enriched_iam_users itself
+        "freshness_check",  # no delivery for 26 hours
+    }
+    sensors = {sensor.name for sensor in defs.sensors}
+    assert sensors == {"check_failure_alerts", "run_failure_alerts", "delivery_freshness_sensor"}
+    assert all(sensor.default_status == dg.DefaultSensorStatus.RUNNING for sensor in defs.sensors)
     for asset in ASSETS:
         spec = next(iter(asset.specs))
         assert spec.group_name == GROUP and spec.owners and spec.kinds and spec.description
@@ -58,7 +64,7 @@ def test_daily_schedule_runs_at_six_utc_and_is_on_by_default():
     assert schedule.job_name == "iam_inventory_job"
 
 
-def test_missing_intake_key_is_a_launch_error_naming_the_variable(monkeypatch, iam_proxy):
+def test_missing_intake_key_is_a_launch_error_naming_the_variable(monkeypatch, iam_proxy, state):
     monkeypatch.delenv("SEKOIA_INTAKE_KEY", raising=False)
     with pytest.raises(Exception, match="SEKOIA_INTAKE_KEY") as raised:
         dg.materialize(
@@ -66,18 +72,20 @@ def test_missing_intake_key_is_a_launch_error_naming_the_variable(monkeypatch, i
             resources={
                 "iam": IAMResource(endpoint_url=iam_proxy.url),
                 "intake": sekoia_intake_from_env(),
+                "state": state,
             },
         )
     assert iam_proxy.actions == {}, raised.value  # failed before reading IAM
 
 
-def test_empty_intake_key_is_a_launch_error_naming_the_variable(iam_proxy):
+def test_empty_intake_key_is_a_launch_error_naming_the_variable(iam_proxy, state):
     with pytest.raises(dg.DagsterResourceFunctionError) as raised:
         dg.materialize(
             [*ASSETS, *CHECKS],
             resources={
                 "iam": IAMResource(endpoint_url=iam_proxy.url),
                 "intake": SekoiaIntakeResource(url="https://intake.sekoia.io", intake_key=""),
+                "state": state,
             },
         )
     assert "SEKOIA_INTAKE_KEY is empty" in str(raised.value.__cause__)

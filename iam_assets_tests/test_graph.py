@@ -4,15 +4,16 @@ import dagster as dg
 
 from iam_assets.assets import ASSETS
 from iam_assets.checks import CHECKS
-from iam_assets.demo.seed import DEMO_USERS, seed_users
+from iam_assets.demo.seed import DEMO_USERS, DemoUser, seed_users
 from iam_assets.resources import IAMResource, SekoiaIntakeResource
 from iam_assets_tests.support.expected import expected_event
 
 
-def materialize(iam_proxy, intake, strategy="auto"):
+def materialize(iam_proxy, intake, state, strategy="auto"):
     return dg.materialize(
         [*ASSETS, *CHECKS],
         resources={
+            "state": state,
             "iam": IAMResource(endpoint_url=iam_proxy.url, max_attempts=2, strategy=strategy),
             "intake": SekoiaIntakeResource(
                 url=intake.url, intake_key=intake.key, backoff_initial=0.05
@@ -28,9 +29,11 @@ def metadata(result, asset: str) -> dict:
     return {k: v.value for k, v in event.materialization.metadata.items()}
 
 
-def test_graph_delivers_one_checked_event_per_user_equal_to_the_table(iam_admin, iam_proxy, intake):
+def test_graph_delivers_one_checked_event_per_user_equal_to_the_table(
+    iam_admin, iam_proxy, intake, state
+):
     seed_users(iam_admin, DEMO_USERS)
-    result = materialize(iam_proxy, intake)
+    result = materialize(iam_proxy, intake, state)
     assert result.success
 
     received = {event["user"]["name"]: event for event in intake.events}
@@ -39,7 +42,8 @@ def test_graph_delivers_one_checked_event_per_user_equal_to_the_table(iam_admin,
         assert received[user.name] == expected_event(user, iam_admin), user.name
 
     checks = result.get_asset_check_evaluations()
-    assert {c.check_name for c in checks} == {key.name for c in CHECKS for key in c.check_keys}
+    expected = {key.name for c in CHECKS for key in c.check_keys} | {"security_relevant_changes"}
+    assert {c.check_name for c in checks} == expected
     assert all(c.passed for c in checks)
 
     raw = metadata(result, "raw_iam_users")
@@ -60,10 +64,12 @@ def test_graph_delivers_one_checked_event_per_user_equal_to_the_table(iam_admin,
     assert intake.key not in str(delivered)
 
 
-def test_denied_reads_are_null_in_events_and_raise_a_warning_check(iam_admin, iam_proxy, intake):
+def test_denied_reads_are_null_in_events_and_raise_a_warning_check(
+    iam_admin, iam_proxy, intake, state
+):
     seed_users(iam_admin, DEMO_USERS)
     iam_proxy.fail("ListMFADevices", when=lambda params: params["UserName"] == "bob.no-mfa")
-    result = materialize(iam_proxy, intake, strategy="per_user")
+    result = materialize(iam_proxy, intake, state, strategy="per_user")
     assert result.success  # a denied field does not fail the run
     (bob,) = [e for e in intake.events if e["user"]["name"] == "bob.no-mfa"]
     assert bob["user"]["has_mfa"] is None
@@ -76,12 +82,18 @@ def test_denied_reads_are_null_in_events_and_raise_a_warning_check(iam_admin, ia
     assert metadata(result, "raw_iam_users")["unknown_fields"] == {"MFADevices": 1}
 
 
-def test_refused_delivery_fails_the_materialisation_with_counts(iam_admin, iam_proxy, intake):
+def test_refused_delivery_fails_the_materialisation_with_counts(
+    iam_admin, iam_proxy, intake, state
+):
     seed_users(iam_admin, DEMO_USERS[:3])
     bad_key = SekoiaIntakeResource(url=intake.url, intake_key="not-the-key")
     result = dg.materialize(
         [*ASSETS, *CHECKS],
-        resources={"iam": IAMResource(endpoint_url=iam_proxy.url), "intake": bad_key},
+        resources={
+            "iam": IAMResource(endpoint_url=iam_proxy.url),
+            "intake": bad_key,
+            "state": state,
+        },
         raise_on_error=False,
     )
     assert not result.success
@@ -97,11 +109,11 @@ def test_refused_delivery_fails_the_materialisation_with_counts(iam_admin, iam_p
     }
 
 
-def test_flaky_intake_still_gets_every_user_exactly_once(iam_admin, iam_proxy, intake):
+def test_flaky_intake_still_gets_every_user_exactly_once(iam_admin, iam_proxy, intake, state):
     seed_users(iam_admin, DEMO_USERS)
     intake.fail_next(503, times=3)
     intake.fail_next(429, headers={"Retry-After": "1"})
-    result = materialize(iam_proxy, intake)
+    result = materialize(iam_proxy, intake, state)
     assert result.success
     names = sorted(event["user"]["name"] for event in intake.events)
     assert names == sorted(user.name for user in DEMO_USERS)  # each exactly once
@@ -109,6 +121,36 @@ def test_flaky_intake_still_gets_every_user_exactly_once(iam_admin, iam_proxy, i
     assert delivered["retries"] == 4 and delivered["requests"] == 5
     assert delivered["delivered_events"] == len(DEMO_USERS)
     assert delivered["delivery"].startswith("at-least-once")
+
+
+def test_second_snapshot_reports_what_changed_and_warns_on_security(
+    iam_admin, iam_proxy, intake, state
+):
+    seed_users(iam_admin, DEMO_USERS)
+    first = materialize(iam_proxy, intake, state)
+    assert metadata(first, "enriched_iam_users")["users_changed"] == 0
+    # Between the two runs: a user leaves, one joins as an admin without MFA, one loses MFA.
+    iam_admin.delete_user(UserName="heidi.idle")
+    seed_users(iam_admin, (DemoUser("mallory.new", console=True, groups=("Admins",)),))
+    (device,) = iam_admin.list_mfa_devices(UserName="grace.readonly")["MFADevices"]
+    iam_admin.deactivate_mfa_device(UserName="grace.readonly", SerialNumber=device["SerialNumber"])
+    second = materialize(iam_proxy, intake, state)
+    changes = metadata(second, "enriched_iam_users")
+    assert (changes["users_added"], changes["users_removed"], changes["users_changed"]) == (1, 1, 1)
+    assert "mallory.new" in changes["changes"] and "heidi.idle" in changes["changes"]
+    assert "grace.readonly" in changes["changes"] and "MFA lost" in changes["changes"]
+    assert changes["admins_without_mfa"] >= 1
+    warning = next(
+        c
+        for c in second.get_asset_check_evaluations()
+        if c.check_name == "security_relevant_changes"
+    )
+    assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
+    assert warning.metadata["findings"].value == [
+        "new admin without MFA: mallory.new",
+        "console user lost MFA: grace.readonly",
+    ]
+    assert second.success  # a WARN does not stop delivery
 
 
 def test_resources_never_show_their_secrets():

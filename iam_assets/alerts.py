@@ -1,0 +1,93 @@
+"""Make failures impossible to miss: one alert per run with failed checks, or per failed run,
+and a freshness check that fails when no delivery succeeded for 26 hours (a missed day)."""
+
+import warnings
+from datetime import timedelta
+
+import dagster as dg
+
+from iam_assets.assets import sekoia_user_inventory
+from iam_assets.notify import Alert, FailedCheck
+from iam_assets.resources import NotifierResource
+
+FRESHNESS = timedelta(hours=26)
+
+# Freshness checks (not Dagster's newer FreshnessPolicy) because a check evaluation is what the
+# alert sensors below see and report; the supersession warning would only confuse users.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", category=dg.SupersessionWarning)
+    delivery_freshness_checks = dg.build_last_update_freshness_checks(
+        assets=[sekoia_user_inventory],
+        lower_bound_delta=FRESHNESS,
+        severity=dg.AssetCheckSeverity.ERROR,
+    )
+    delivery_freshness_sensor = dg.build_sensor_for_freshness_checks(
+        freshness_checks=delivery_freshness_checks,
+        name="delivery_freshness_sensor",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+
+
+def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[FailedCheck]:
+    """Every failed check evaluation of a run, blocking or not, WARN or ERROR."""
+    failed = []
+    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = record.dagster_event.event_specific_data
+        if evaluation.passed:
+            continue
+        users = evaluation.metadata.get("failing_users")
+        failed.append(
+            FailedCheck(
+                asset=evaluation.asset_key.to_user_string(),
+                check=evaluation.check_name,
+                severity=evaluation.severity.value,
+                description=evaluation.description or "",
+                users=tuple(str(user) for user in (users.value if users else [])),
+            )
+        )
+    return failed
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    name="check_failure_alerts",
+    description="One alert for each run that succeeded with failed asset checks.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=15,
+)
+def check_failure_alerts(context: dg.RunStatusSensorContext, notifier: NotifierResource):
+    run = context.dagster_run
+    failed = failed_checks(context.instance, run.run_id)
+    if not failed:
+        return dg.SkipReason(f"run {run.run_id}: every check passed")
+    alert = Alert(run.run_id, run.job_name, notifier.run_url(run.run_id), tuple(failed))
+    channel = notifier.send(alert, context.log)
+    return dg.SkipReason(f"alerted through {channel}: {len(failed)} failed check(s)")
+
+
+@dg.run_failure_sensor(
+    name="run_failure_alerts",
+    description="One alert for each failed run (AWS or the intake unreachable, a blocking check"
+    " failed, ...), listing its failed checks too.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=15,
+)
+def run_failure_alerts(context: dg.RunFailureSensorContext, notifier: NotifierResource):
+    run = context.dagster_run
+    steps = [
+        f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+        for event in context.get_step_failure_events()
+        if event.step_failure_data and event.step_failure_data.error
+    ]
+    error = "; ".join(steps) or (context.failure_event.message or "run failed")
+    alert = Alert(
+        run.run_id,
+        run.job_name,
+        notifier.run_url(run.run_id),
+        tuple(failed_checks(context.instance, run.run_id)),
+        run_error=error[:1500],
+    )
+    notifier.send(alert, context.log)
+
+
+SENSORS = [check_failure_alerts, run_failure_alerts, delivery_freshness_sensor]

@@ -1,0 +1,131 @@
+"""Failures are impossible to miss: one alert per run, through Slack, a webhook, or the log."""
+
+import dagster as dg
+import pytest
+
+from iam_assets.alerts import check_failure_alerts, failed_checks, run_failure_alerts
+from iam_assets.assets import ASSETS
+from iam_assets.checks import CHECKS
+from iam_assets.demo.seed import DEMO_USERS, seed_users
+from iam_assets.resources import (
+    IAMResource,
+    NotifierResource,
+    SekoiaIntakeResource,
+    SnapshotStoreResource,
+)
+from iam_assets_tests.support.webhook_double import WebhookDouble
+
+
+@pytest.fixture
+def webhook():
+    double = WebhookDouble().start()
+    yield double
+    double.stop()
+
+
+def run_graph(instance, iam_proxy, intake, tmp_path, **intake_kwargs):
+    return dg.materialize(
+        [*ASSETS, *CHECKS],
+        instance=instance,
+        resources={
+            "iam": IAMResource(endpoint_url=iam_proxy.url, strategy="per_user", max_attempts=2),
+            "intake": SekoiaIntakeResource(url=intake.url, **intake_kwargs),
+            "state": SnapshotStoreResource(directory=str(tmp_path / "state")),
+        },
+        raise_on_error=False,
+    )
+
+
+def sensor_context(instance, result, event_type, notifier):
+    (record,) = instance.get_records_for_run(result.run_id, of_type=event_type).records
+    return dg.build_run_status_sensor_context(
+        sensor_name="alerts",
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(result.run_id),
+        dagster_event=record.event_log_entry.dagster_event,
+        resources={"notifier": notifier},
+    )
+
+
+def test_a_failed_check_in_a_successful_run_sends_exactly_one_alert(
+    iam_admin, iam_proxy, intake, webhook, tmp_path
+):
+    seed_users(iam_admin, DEMO_USERS)
+    iam_proxy.fail("ListMFADevices", when=lambda p: p["UserName"] in {"bob.no-mfa", "heidi.idle"})
+    notifier = NotifierResource(webhook_url=webhook.url, ui_url="http://dagster.example:3000")
+    with dg.instance_for_test() as instance:
+        result = run_graph(instance, iam_proxy, intake, tmp_path, intake_key=intake.key)
+        assert result.success
+        context = sensor_context(instance, result, dg.DagsterEventType.RUN_SUCCESS, notifier)
+        check_failure_alerts(context)
+    (alert,) = webhook.received  # exactly one
+    (check,) = alert["failed_checks"]
+    assert check["check"] == "iam_fields_known" and check["severity"] == "WARN"
+    assert check["asset"] == "enriched_iam_users"
+    assert set(check["users"]) == {"bob.no-mfa", "heidi.idle"}
+    assert alert["run_url"] == f"http://dagster.example:3000/runs/{result.run_id}"
+    assert "iam_fields_known" in alert["text"] and "bob.no-mfa" in alert["text"]
+
+
+def test_a_clean_run_sends_nothing(iam_admin, iam_proxy, intake, webhook, tmp_path):
+    seed_users(iam_admin, DEMO_USERS[:3])
+    notifier = NotifierResource(webhook_url=webhook.url)
+    with dg.instance_for_test() as instance:
+        result = run_graph(instance, iam_proxy, intake, tmp_path, intake_key=intake.key)
+        assert failed_checks(instance, result.run_id) == []
+        check_failure_alerts(
+            sensor_context(instance, result, dg.DagsterEventType.RUN_SUCCESS, notifier)
+        )
+    assert webhook.received == []
+
+
+def test_a_failed_run_sends_one_alert_with_the_error(
+    iam_admin, iam_proxy, intake, webhook, tmp_path
+):
+    seed_users(iam_admin, DEMO_USERS[:3])
+    notifier = NotifierResource(webhook_url=webhook.url)
+    with dg.instance_for_test() as instance:
+        result = run_graph(instance, iam_proxy, intake, tmp_path, intake_key="wrong-key-value")
+        assert not result.success
+        context = sensor_context(instance, result, dg.DagsterEventType.RUN_FAILURE, notifier)
+        run_failure_alerts(context.for_run_failure())
+    (alert,) = webhook.received
+    assert alert["status"] == "FAILURE"
+    assert "sekoia_user_inventory" in alert["run_error"]
+    assert "SEKOIA_INTAKE_KEY" in alert["run_error"]
+    assert "wrong-key-value" not in str(alert)
+
+
+def test_slack_is_used_when_a_token_is_configured(webhook):
+    from iam_assets.notify import Alert, FailedCheck
+
+    notifier = NotifierResource(
+        slack_token="xoxb-test-token", slack_channel="#iam", slack_api_url=webhook.url + "/api"
+    )
+    alert = Alert(
+        "r1",
+        "iam_inventory_job",
+        "http://ui/runs/r1",
+        (FailedCheck("ocsf_user_inventory", "ocsf_types_valid", "ERROR", "bad", ("u1",)),),
+    )
+    assert notifier.send(alert, log=None) == "slack"
+    (message,) = webhook.received
+    assert webhook.paths == ["/api/chat.postMessage"]
+    assert message["channel"] == "#iam" and "ocsf_types_valid" in message["text"]
+    assert "xoxb-test-token" not in repr(notifier)
+
+
+def test_without_any_channel_the_alert_is_a_logged_warning():
+    from iam_assets.notify import Alert
+
+    warnings: list[str] = []
+
+    class Log:
+        def warning(self, text: str) -> None:
+            warnings.append(text)
+
+    channel = NotifierResource().send(
+        Alert("r2", "job", "http://ui/runs/r2", run_error="boom"), Log()
+    )
+    assert channel == "log"
+    assert warnings and "boom" in warnings[0] and "http://ui/runs/r2" in warnings[0]
