@@ -103,32 +103,48 @@ def test_wrong_intake_key_fails_within_seconds_and_is_stored_nowhere(
     assert intake.events == []
 
 
-def test_demo_commands_print_the_delivered_count_and_the_outbox(tmp_path):
+def test_demo_commands_print_the_count_the_outbox_and_then_the_changes(tmp_path):
     home = dagster_home(tmp_path)
     outbox = tmp_path / "outbox"
-    env = {**os.environ, "DAGSTER_HOME": str(home), "IAM_ASSETS_DEMO_OUTBOX": str(outbox)}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "IAM_ASSETS_DEMO_OUTBOX": str(outbox),
+        "IAM_ASSETS_STATE_DIR": str(tmp_path / "state"),
+    }
     for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
         env.pop(variable, None)  # the demo needs no AWS account
-    materialize = subprocess.run(
-        [DAGSTER, "asset", "materialize", "-m", "iam_assets.demo.definitions", "--select", "*"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert materialize.returncode == 0, materialize.stderr[-3000:]
-    report = subprocess.run(
-        [sys.executable, "-m", "iam_assets.demo.report"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert report.returncode == 0, report.stderr
-    assert f"Delivered {len(DEMO_USERS)} OCSF events" in report.stdout
-    assert "Asset checks: 6 of 6 passed." in report.stdout
+
+    def demo() -> str:
+        materialize = subprocess.run(
+            [DAGSTER, "asset", "materialize", "-m", "iam_assets.demo.definitions", "--select", "*"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert materialize.returncode == 0, materialize.stderr[-3000:]
+        report = subprocess.run(
+            [sys.executable, "-m", "iam_assets.demo.report"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert report.returncode == 0, report.stderr
+        return report.stdout
+
+    first = demo()
+    assert f"Delivered {len(DEMO_USERS)} OCSF events" in first
+    assert "Asset checks: 8 of 8 passed." in first
+    assert "Since the previous snapshot: 0 added, 0 removed, 0 changed." in first
     (written,) = outbox.glob("*.jsonl")
-    assert str(written) in report.stdout
+    assert str(written) in first
     assert len(written.read_text().splitlines()) == len(DEMO_USERS)
+
+    second = demo()  # the simulated account drifted: a user left, one joined, one changed
+    assert "Since the previous snapshot: 1 added, 1 removed, 1 changed." in second
+    assert "WARN: security_relevant_changes: admin without MFA: bob.no-mfa" in second
+    assert len(list(outbox.glob("*.jsonl"))) == 2

@@ -1,7 +1,9 @@
 """Demo code location: same graph, simulated account, local JSON-lines outbox instead of Sekoia.
 
 No AWS account and no intake key needed. The outbox folder is ``$IAM_ASSETS_DEMO_OUTBOX``
-(default ``.demo/outbox``).
+(default ``.demo/outbox``), the previous snapshot lives in ``$IAM_ASSETS_STATE_DIR`` (default
+``.demo/state``). From the second run on, the simulated account has changed a little (a user
+left, one joined, one became an admin without MFA), so that change tracking shows something.
 """
 
 import os
@@ -11,7 +13,12 @@ import boto3
 
 from iam_assets.aws_iam import build_iam_client
 from iam_assets.code_location import build_definitions
-from iam_assets.resources import IAMResource, JsonLinesOutboxResource
+from iam_assets.resources import (
+    STATE_VARIABLE,
+    IAMResource,
+    JsonLinesOutboxResource,
+    SnapshotStoreResource,
+)
 
 OUTBOX_VARIABLE = "IAM_ASSETS_DEMO_OUTBOX"
 DEFAULT_OUTBOX = ".demo/outbox"
@@ -20,15 +27,18 @@ DEFAULT_OUTBOX = ".demo/outbox"
 class DemoIAMResource(IAMResource):
     """IAM access to an embedded moto account, whatever AWS settings the environment holds."""
 
+    state_directory: str = ".demo/state"
+
     def get_client(self) -> Any:
         from iam_assets.demo.embedded_moto import start_seeded_moto
 
+        seen_before = SnapshotStoreResource(directory=self.state_directory).load() is not None
         session = boto3.session.Session(
             aws_access_key_id="demo", aws_secret_access_key="demo", region_name="us-east-1"
         )
         return build_iam_client(
             session=session,
-            endpoint_url=start_seeded_moto(),
+            endpoint_url=start_seeded_moto(with_drift=seen_before),
             max_attempts=self.max_attempts,
             retry_mode=self.retry_mode,
         )
@@ -38,4 +48,10 @@ def outbox() -> JsonLinesOutboxResource:
     return JsonLinesOutboxResource(directory=os.environ.get(OUTBOX_VARIABLE) or DEFAULT_OUTBOX)
 
 
-defs = build_definitions(iam=DemoIAMResource(), intake=outbox())
+STATE_DIRECTORY = os.environ.get(STATE_VARIABLE) or ".demo/state"
+
+defs = build_definitions(
+    iam=DemoIAMResource(state_directory=STATE_DIRECTORY),
+    intake=outbox(),
+    state=SnapshotStoreResource(directory=STATE_DIRECTORY),
+)

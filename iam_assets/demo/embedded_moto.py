@@ -3,16 +3,18 @@
 import logging
 import threading
 
-from iam_assets.demo.seed import DEMO_USERS, backdate, seed_users
+from iam_assets.demo.seed import DEMO_USERS, backdate, drift, seed_users
 
 _lock = threading.Lock()
 _endpoint: str | None = None
 
 
-def start_seeded_moto() -> str:
+def start_seeded_moto(with_drift: bool = False) -> str:
     """Start moto on 127.0.0.1 (a free port) and seed the demo account; the endpoint URL.
 
-    Idempotent within a process: every run in the same process sees the same account.
+    ``with_drift`` then changes the account as a day of IAM administration would (see
+    ``seed.drift``). Idempotent within a process: every run in the same process sees the same
+    account.
     """
     global _endpoint
     with _lock:
@@ -34,5 +36,7 @@ def start_seeded_moto() -> str:
             )
             seed_users(client, DEMO_USERS)
             backdate(DEMO_USERS)
+            if with_drift:
+                drift(client)
             _endpoint = endpoint
         return _endpoint

@@ -23,6 +23,19 @@ def main() -> int:
         passed = sum(1 for evaluation in evaluations if evaluation.passed)
         print(f"Delivered {delivered} OCSF events (run {event.run_id}).")
         print(f"Asset checks: {passed} of {len(evaluations)} passed.")
+        for evaluation in evaluations:
+            if not evaluation.passed:
+                print(
+                    f"  {evaluation.severity.value}: {evaluation.check_name}:"
+                    f" {evaluation.description}"
+                )
+        enriched = instance.get_latest_materialization_event(dg.AssetKey("enriched_iam_users"))
+        if enriched is not None and enriched.asset_materialization is not None:
+            figures = {k: v.value for k, v in enriched.asset_materialization.metadata.items()}
+            print(
+                f"Since the previous snapshot: {figures['users_added']} added,"
+                f" {figures['users_removed']} removed, {figures['users_changed']} changed."
+            )
         print(f"Events, one JSON object per line: {outbox().outbox_file(event.run_id)}")
     return 0
 

@@ -6,6 +6,7 @@ Used by the demo code location, the tests and the benchmarks. Everything goes th
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -203,6 +204,16 @@ def seed_users(client: Any, users: tuple[DemoUser, ...] = DEMO_USERS, *, workers
         list(pool.map(lambda user: create_user(client, user), users))
 
 
+def drift(client: Any) -> None:
+    """What changes in the demo account after its first snapshot: a user leaves, one joins,
+    and one is made an admin without MFA, so that change tracking has something to say."""
+    client.delete_user(UserName="heidi.idle")
+    new_hire = DemoUser("zoe.new-hire", "/people/", {"Team": "Web"}, console=True, mfa=True)
+    create_user(client, new_hire)
+    client.add_user_to_group(GroupName="Admins", UserName="bob.no-mfa")
+    backdate((new_hire,))
+
+
 def generated_users(count: int, prefix: str = "user") -> tuple[DemoUser, ...]:
     """``count`` deterministic users with a realistic spread of console, MFA, keys and tags."""
     users = []
@@ -229,12 +240,19 @@ def backdate(users: tuple[DemoUser, ...], account_id: str = MOTO_ACCOUNT_ID) -> 
     backend = iam_backends[account_id]["global"]
     for user in users:
         simulated = backend.users[user.name]
-        if user.user_id:
-            simulated.id = user.user_id
+        # IAM ids are stable; moto draws new ones per process. Stable ids keep the demo's
+        # change tracking honest from one run (one process) to the next.
+        simulated.id = user.user_id or stable_user_id(user.name)
         if user.created:
             simulated.create_date = _parse(user.created)
         if user.password_last_used:
             simulated.password_last_used = _parse(user.password_last_used)
+
+
+def stable_user_id(name: str) -> str:
+    """An IAM-shaped user id (AIDA + 17 characters) derived from the name."""
+    digest = hashlib.sha256(name.encode()).hexdigest().upper()
+    return "AIDA" + digest[:17]
 
 
 def _parse(value: str) -> datetime:
