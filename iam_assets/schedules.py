@@ -13,6 +13,7 @@ inventory_job = dg.define_asset_job(
     name="iam_inventory_job",
     selection=dg.AssetSelection.groups(GROUP),
     description="Collect every IAM user, map to OCSF, check, and deliver to Sekoia.io.",
+    tags={"iam_assets/account": "default"},  # one run per account at a time (dagster.yaml)
 )
 
 

@@ -1,0 +1,197 @@
+"""Through the UI's own API: `dagster dev` on loopback, the daily job launched over GraphQL.
+
+The test starts the webserver, daemon and code server (`dagster dev`) against the demo code
+location, launches `iam_inventory_job` as the schedule would, waits for success, reads the asset
+check results over GraphQL, then stops every process it started. A headless Chromium (Debian's)
+then opens the asset graph, when Chromium is installed.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+DAGSTER = str(Path(sys.executable).with_name("dagster"))
+GRAPH_ASSETS = {
+    "raw_iam_users",
+    "enriched_iam_users",
+    "ocsf_user_inventory",
+    "sekoia_user_inventory",
+}
+CHECKS_QUERY = """
+query Checks($path: [String!]!, $name: String!) {
+  assetCheckExecutions(assetKey: {path: $path}, checkName: $name, limit: 1) {
+    runId status evaluation { success severity checkName }
+  }
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def graphql(url: str, query: str, **variables) -> dict:
+    answer = requests.post(
+        f"{url}/graphql", json={"query": query, "variables": variables}, timeout=30
+    )
+    answer.raise_for_status()
+    body = answer.json()
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+@pytest.fixture(scope="module")
+def dagster_dev(tmp_path_factory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("webserver")
+    home = root / "home"
+    home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    port = free_port()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "IAM_ASSETS_DEMO_OUTBOX": str(root / "outbox"),
+        "IAM_ASSETS_STATE_DIR": str(root / "state"),
+    }
+    log = (root / "dagster_dev.log").open("w")
+    process = subprocess.Popen(
+        [DAGSTER, "dev", "-m", "iam_assets.demo.definitions", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert process.poll() is None, (root / "dagster_dev.log").read_text()[-3000:]
+            try:
+                if requests.get(f"{url}/server_info", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "dagster dev did not come up in 180 s"
+            time.sleep(1)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # webserver, daemon and code servers
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        log.close()
+
+
+def location_name(url: str) -> str:
+    data = graphql(
+        url,
+        """{ workspaceOrError { ... on Workspace {
+        locationEntries { name locationOrLoadError { __typename } } } } }""",
+    )
+    (entry,) = data["workspaceOrError"]["locationEntries"]
+    assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation"
+    return entry["name"]
+
+
+def test_the_daily_job_runs_through_the_webserver_and_its_checks_pass(dagster_dev):
+    from dagster_graphql import DagsterGraphQLClient
+
+    host, port = dagster_dev.removeprefix("http://").split(":")
+    client = DagsterGraphQLClient(host, port_number=int(port))
+    run_id = client.submit_job_execution(
+        "iam_inventory_job", repository_location_name=location_name(dagster_dev)
+    )
+    deadline = time.monotonic() + 240
+    while (status := client.get_run_status(run_id).value) not in {"SUCCESS", "FAILURE", "CANCELED"}:
+        assert time.monotonic() < deadline, f"run {run_id} still {status}"
+        time.sleep(2)
+    assert status == "SUCCESS"
+
+    for asset, check in [
+        ("ocsf_user_inventory", "ocsf_required_fields"),
+        ("ocsf_user_inventory", "ocsf_constants_consistent"),
+        ("ocsf_user_inventory", "ocsf_types_valid"),
+        ("ocsf_user_inventory", "ocsf_one_event_per_user"),
+        ("ocsf_user_inventory", "ocsf_event_size"),
+        ("enriched_iam_users", "iam_fields_known"),
+    ]:
+        (execution,) = graphql(dagster_dev, CHECKS_QUERY, path=[asset], name=check)[
+            "assetCheckExecutions"
+        ]
+        assert execution["runId"] == run_id
+        assert execution["status"] == "SUCCEEDED", (check, execution)
+        assert execution["evaluation"]["success"] is True
+
+    data = graphql(dagster_dev, "{ assetNodes { assetKey { path } } }")
+    names = {"/".join(node["assetKey"]["path"]) for node in data["assetNodes"]}
+    assert names == GRAPH_ASSETS
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Debian's chromium is not installed (apt-get install chromium); .ci/run installs it",
+)
+def test_the_asset_graph_page_shows_the_four_assets_and_their_checks(dagster_dev, tmp_path):
+    page = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=30000",
+            "--dump-dom",
+            f"{dagster_dev}/asset-groups/iam_inventory",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    dom = page.stdout
+    for asset in GRAPH_ASSETS:
+        assert asset in dom, f"{asset} not on the asset graph page"
+    checks = f"{dagster_dev}/assets/ocsf_user_inventory?view=checks"
+    page = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile2'}",
+            "--virtual-time-budget=30000",
+            "--dump-dom",
+            checks,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    for check in ("ocsf_required_fields", "ocsf_types_valid", "ocsf_one_event_per_user"):
+        assert check in page.stdout, f"{check} not on the asset's checks page"
