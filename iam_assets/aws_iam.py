@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -27,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from iam_assets.credential_report import ReportRow, parse_credential_report
 from iam_assets.security import allows_everything
+from iam_assets.timestamps import to_utc
 
 RawUser = dict[str, Any]
 
@@ -103,13 +104,8 @@ def build_iam_client(
 
 def iso_utc(value: datetime | str | None) -> str | None:
     """Render a timestamp as ISO 8601 in UTC with a trailing ``Z``, the seed's raw format."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = to_utc(value)
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from iam_assets import security
+from iam_assets.timestamps import to_utc
 
 # Column -> pandas dtype; the order is the order users see in previews.
 ENRICHED_COLUMNS: dict[str, str] = {
@@ -74,7 +75,7 @@ def _oldest_active_key_days(keys: list[Mapping[str, Any]] | None, now: datetime)
     dates = [k["CreateDate"] for k in keys if k["Status"] == "Active" and k.get("CreateDate")]
     if not dates:
         return None
-    oldest = min(datetime.fromisoformat(date) for date in dates)
+    oldest = min(to_utc(date) for date in dates)
     return (now - oldest).days
 
 

@@ -8,8 +8,10 @@ timestamps are Unix epoch seconds, converted in UTC.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from iam_assets.timestamps import to_utc
 
 OCSF_VERSION = "1.6.0"
 CLASS_UID = 5003
@@ -29,13 +31,8 @@ ACCOUNT_TYPE_ID = 40  # the seed's value; not an OCSF 1.6.0 account type_id (see
 
 def epoch_seconds(value: datetime | str | None) -> int | None:
     """ISO 8601 string or datetime -> whole Unix seconds; a naive value is taken as UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return int(value.timestamp())
+    moment = to_utc(value)
+    return None if moment is None else int(moment.timestamp())
 
 
 def user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,18 @@ def dagster_home(tmp_path: Path) -> Path:
     return home
 
 
+def materialize(module: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """``dagster asset materialize -m MODULE --select '*'``, as a user types it."""
+    return subprocess.run(
+        [DAGSTER, "asset", "materialize", "-m", module, "--select", "*"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 def files_containing(root: Path, secret: str) -> list[str]:
     needle = secret.encode()
     return [
@@ -48,14 +60,7 @@ def test_production_cli_delivers_every_user_and_leaks_no_secret(
         "SEKOIA_INTAKE_URL": intake.url,
         "SEKOIA_INTAKE_KEY": intake.key,
     }
-    run = subprocess.run(
-        [DAGSTER, "asset", "materialize", "-m", "iam_assets.definitions", "--select", "*"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    run = materialize("iam_assets.definitions", env, tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
 
     assert len(intake.events) == ACCOUNT_USERS
@@ -84,14 +89,7 @@ def test_wrong_intake_key_fails_within_seconds_and_is_stored_nowhere(
         "SEKOIA_INTAKE_KEY": wrong_key,
     }
     started = time.monotonic()
-    run = subprocess.run(
-        [DAGSTER, "asset", "materialize", "-m", "iam_assets.definitions", "--select", "*"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = materialize("iam_assets.definitions", env, tmp_path)
     elapsed = time.monotonic() - started
     assert run.returncode != 0
     assert "SEKOIA_INTAKE_KEY" in run.stdout + run.stderr
@@ -116,15 +114,8 @@ def test_demo_commands_print_the_count_the_outbox_and_then_the_changes(tmp_path)
         env.pop(variable, None)  # the demo needs no AWS account
 
     def demo() -> str:
-        materialize = subprocess.run(
-            [DAGSTER, "asset", "materialize", "-m", "iam_assets.demo.definitions", "--select", "*"],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert materialize.returncode == 0, materialize.stderr[-3000:]
+        run = materialize("iam_assets.demo.definitions", env, REPO)
+        assert run.returncode == 0, run.stderr[-3000:]
         report = subprocess.run(
             [sys.executable, "-m", "iam_assets.demo.report"],
             cwd=REPO,

@@ -16,8 +16,9 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from iam_assets_tests.support.loopback import Answer, LoopbackServer
 
 NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
@@ -74,7 +75,7 @@ class TokenBucket:
             return False
 
 
-class IAMProxy:
+class IAMProxy(LoopbackServer):
     def __init__(
         self,
         upstream: str,
@@ -96,24 +97,7 @@ class IAMProxy:
         self.throttle = throttle
         self.throttled = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> IAMProxy:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._serve()
 
     def fail(
         self,
@@ -132,29 +116,7 @@ class IAMProxy:
         self.rewrites[action] = change
 
     # -- request handling -------------------------------------------------------------------
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # one small answer must not wait 40 ms for an ACK
-
-            def log_message(self, *_args: object) -> None:  # keep test output quiet
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                status, headers, payload = proxy.handle(self.path, dict(self.headers), body)
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        return Handler
-
-    def handle(self, path: str, headers: dict[str, str], body: bytes):
+    def answer(self, path: str, headers: dict[str, str], body: bytes) -> Answer:
         params = dict(parse_qsl(body.decode()))
         action = params.get("Action", "")
         if self.latency:

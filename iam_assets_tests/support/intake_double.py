@@ -14,14 +14,16 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import socket
 import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from iam_assets_tests.support.loopback import Answer, LoopbackServer
+
+JSON = {"Content-Type": "application/json"}
 
 
 @dataclass
@@ -33,7 +35,7 @@ class Request:
 
 
 @dataclass
-class IntakeDouble:
+class IntakeDouble(LoopbackServer):
     key: str
     max_event_bytes: int = 250 * 1024
     store: bool = True  # False: count events only (benchmarks)
@@ -45,24 +47,7 @@ class IntakeDouble:
         self._failures: deque[tuple[int, dict[str, str]]] = deque()
         self._drops: deque[bool] = deque()  # True: drop after storing the events
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> IntakeDouble:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._serve()
 
     def fail_next(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
         with self._lock:
@@ -82,16 +67,18 @@ class IntakeDouble:
         body_key = body.get("intake_key") if parts.path == "/batch" else None
         return headers.get("x-sekoiaio-intake-key") or basic or query or body_key
 
-    def _answer(
-        self, target: str, headers: dict[str, str], raw: bytes
-    ) -> tuple[int | None, dict, bytes]:
+    def answer(self, target: str, headers: dict[str, str], raw: bytes) -> Answer:
         """(status, headers, payload); status ``None`` means: drop the connection."""
         path = urlsplit(target).path
         with self._lock:
             if self._failures:
                 status, extra = self._failures.popleft()
                 self.requests.append(Request(path, headers, status, 0))
-                return status, extra, json.dumps({"message": "injected failure"}).encode()
+                return (
+                    status,
+                    {**JSON, **extra},
+                    json.dumps({"message": "injected failure"}).encode(),
+                )
             drop = self._drops.popleft() if self._drops else None
         if drop is False:
             return self._record(path, headers, None, b"")
@@ -116,37 +103,9 @@ class IntakeDouble:
         if drop:
             return None, {}, b""
         ids = [str(uuid.uuid4()) for _ in jsons]
-        return 200, {}, json.dumps({"event_ids": ids}).encode()
+        return 200, dict(JSON), json.dumps({"event_ids": ids}).encode()
 
     def _record(self, path: str, headers: dict[str, str], status: int | None, payload: bytes):
         with self._lock:
             self.requests.append(Request(path, headers, status, 0))
-        return status, {}, payload
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        double = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # one small answer must not wait 40 ms for an ACK
-
-            def log_message(self, *_args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                status, extra, payload = double._answer(self.path, headers, raw)
-                if status is None:
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)  # no answer at all
-                    return
-                self.send_response(status)
-                for name, value in extra.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        return Handler
+        return status, dict(JSON), payload

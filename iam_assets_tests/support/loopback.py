@@ -1,0 +1,58 @@
+"""The shared part of the test doubles: a threaded HTTP server on 127.0.0.1, on a free port."""
+
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+Answer = tuple[int | None, dict[str, str], bytes]  # status None: drop the connection
+
+
+class LoopbackServer:
+    """Answers every POST with ``self.answer(path, lower-cased headers, body)``."""
+
+    def _serve(self) -> None:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # one small answer must not wait 40 ms for an ACK
+
+            def log_message(self, *_args: object) -> None:  # keep test output quiet
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                status, extra, payload = owner.answer(self.path, headers, body)
+                if status is None:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)  # no answer at all
+                    return
+                self.send_response(status)
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
+
+    def answer(self, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
