@@ -1,0 +1,50 @@
+"""Accounts of an Organization, and sessions in member accounts, against moto on loopback."""
+
+import boto3
+import pytest
+
+from iam_assets.aws_accounts import (
+    assumed_role_session,
+    caller_account,
+    organization_accounts,
+    parse_account_ids,
+    role_arn,
+)
+from iam_assets.aws_iam import build_iam_client, collect_users
+
+
+def test_caller_account_names_the_one_account_of_the_credentials(moto_endpoint, iam_admin):
+    assert caller_account(boto3.session.Session(), moto_endpoint).id == "123456789012"
+
+
+def test_active_organization_accounts_and_a_session_in_each(moto_endpoint, iam_admin):
+    orgs = boto3.client("organizations", endpoint_url=moto_endpoint, region_name="us-east-1")
+    orgs.create_organization(FeatureSet="ALL")
+    created = []
+    for name in ("prod", "dev", "closed"):
+        status = orgs.create_account(Email=f"{name}@example.com", AccountName=name)
+        created.append(status["CreateAccountStatus"]["AccountId"])
+    orgs.close_account(AccountId=created[2])
+    accounts = organization_accounts(boto3.session.Session(), moto_endpoint)
+    ids = {account.id for account in accounts}
+    assert {created[0], created[1]} <= ids and created[2] not in ids
+    assert "123456789012" in ids  # the management account is a member too
+
+    prod = assumed_role_session(
+        boto3.session.Session(), role_arn(created[0]), endpoint_url=moto_endpoint
+    )
+    iam = build_iam_client(session=prod, endpoint_url=moto_endpoint)
+    iam.create_user(UserName="only-in-prod")
+    users = collect_users(iam, strategy="per_user").users
+    assert [user["UserName"] for user in users] == ["only-in-prod"]
+    assert users[0]["Arn"].startswith(f"arn:aws:iam::{created[0]}:user/")
+    assert "only-in-prod" not in {u["UserName"] for u in iam_admin.list_users()["Users"]}
+
+
+def test_explicit_account_lists_are_validated():
+    assert parse_account_ids("111111111111, 222222222222 111111111111") == [
+        "111111111111",
+        "222222222222",
+    ]
+    with pytest.raises(ValueError, match="12345"):
+        parse_account_ids("111111111111,12345")
