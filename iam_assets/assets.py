@@ -7,11 +7,19 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from iam_assets import enrich, ocsf, security
+from iam_assets import enrich, ocsf, profiles, security
 from iam_assets.intake import IntakeError
 from iam_assets.resources import EventSinkResource, IAMResource, SnapshotStoreResource
 
 GROUP = "iam_inventory"
+
+
+class OCSFProfileConfig(dg.Config):
+    """Which OCSF output to produce; empty means IAM_ASSETS_OCSF_PROFILE, else `sekoia`."""
+
+    profile: str = ""
+
+
 OWNERS = ["team:security"]
 AT_LEAST_ONCE = (
     "at-least-once: each run sends the whole snapshot; a failed or retried run sends it again"
@@ -136,17 +144,23 @@ def enriched_iam_users(
     owners=OWNERS,
     kinds={"ocsf"},
     description=(
-        "OCSF 1.6.0 User Inventory Info: Collect events (class 5003, type 500302), one per user,"
-        " exactly per the Sekoia.io mapping table. Blocking checks gate delivery."
+        "OCSF 1.6.0 User Inventory Info: Collect events (class 5003, type 500302), one per user:"
+        " by default exactly per the Sekoia.io mapping table (profile `sekoia`), or strict OCSF"
+        " 1.6.0 (profile `ocsf`, IAM_ASSETS_OCSF_PROFILE or run config). Blocking checks gate"
+        " delivery."
     ),
 )
-def ocsf_user_inventory(enriched_iam_users: pd.DataFrame) -> dg.Output[list[dict]]:
-    events = ocsf.user_inventory_events(enrich.to_records(enriched_iam_users))
+def ocsf_user_inventory(
+    config: OCSFProfileConfig, enriched_iam_users: pd.DataFrame
+) -> dg.Output[list[dict]]:
+    profile = profiles.resolve(config.profile)
+    events = profiles.events(enrich.to_records(enriched_iam_users), profile)
     sample = events[0] if events else {}
     return dg.Output(
         events,
         metadata={
             "events": len(events),
+            "ocsf_profile": profile,
             "ocsf_version": ocsf.OCSF_VERSION,
             "type_uid": ocsf.TYPE_UID,
             "sample_event": dg.MetadataValue.md(

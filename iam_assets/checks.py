@@ -5,11 +5,18 @@ from collections.abc import Sequence
 import dagster as dg
 import pandas as pd
 
-from iam_assets import ocsf_checks
+from iam_assets import ocsf_checks, profiles
 from iam_assets.assets import enriched_iam_users, ocsf_user_inventory
 from iam_assets.ocsf_checks import Problem
 
 SHOWN_PROBLEMS = 25
+
+
+def _profile(context: dg.AssetCheckExecutionContext) -> str:
+    """The OCSF profile of the events under check, as their materialisation recorded it."""
+    event = context.instance.get_latest_materialization_event(ocsf_user_inventory.key)
+    recorded = event.asset_materialization.metadata.get("ocsf_profile") if event else None
+    return recorded.value if recorded is not None else profiles.DEFAULT_PROFILE
 
 
 def _result(problems: Sequence[Problem], what: str, checked: int) -> dg.AssetCheckResult:
@@ -57,9 +64,11 @@ def ocsf_required_fields(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult
         " class_uid*100 + activity_id, every name matches its id."
     ),
 )
-def ocsf_constants_consistent(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult:
+def ocsf_constants_consistent(
+    context: dg.AssetCheckExecutionContext, ocsf_user_inventory: list[dict]
+) -> dg.AssetCheckResult:
     return _result(
-        ocsf_checks.constants_consistent(ocsf_user_inventory),
+        profiles.constant_problems(ocsf_user_inventory, _profile(context)),
         "constant",
         len(ocsf_user_inventory),
     )
@@ -69,12 +78,20 @@ def ocsf_constants_consistent(ocsf_user_inventory: list[dict]) -> dg.AssetCheckR
     asset=ocsf_user_inventory,
     blocking=True,
     description=(
-        "Types are right: integers, booleans (or null when unknown), tags as a string map, and"
-        " epoch seconds in a plausible range."
+        "The events follow their profile's schema. `sekoia`: the seed's table — integers,"
+        " booleans (or null when unknown), tags as a string map, epoch seconds in a plausible"
+        " range. `ocsf`: the official 1.6.0 model (pydantic-ocsf) plus what it skips — no"
+        " attribute outside 1.6.0, required and at-least-one rules, no nulls, milliseconds."
     ),
 )
-def ocsf_types_valid(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult:
-    return _result(ocsf_checks.types_valid(ocsf_user_inventory), "type", len(ocsf_user_inventory))
+def ocsf_types_valid(
+    context: dg.AssetCheckExecutionContext, ocsf_user_inventory: list[dict]
+) -> dg.AssetCheckResult:
+    return _result(
+        profiles.schema_problems(ocsf_user_inventory, _profile(context)),
+        "schema",
+        len(ocsf_user_inventory),
+    )
 
 
 @dg.asset_check(

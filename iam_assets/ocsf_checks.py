@@ -143,12 +143,14 @@ def required_fields(events: Sequence[Mapping[str, Any]]) -> list[Problem]:
     return problems
 
 
-def constants_consistent(events: Sequence[Mapping[str, Any]]) -> list[Problem]:
+def constants_consistent(
+    events: Sequence[Mapping[str, Any]], constants: Mapping[str, Any] = EXPECTED_CONSTANTS
+) -> list[Problem]:
     """Class, category, activity, type and severity ids agree with each other and their names."""
     problems: list[Problem] = []
     for index, event in enumerate(events):
         who = _who(event, index)
-        for path, expected in EXPECTED_CONSTANTS.items():
+        for path, expected in constants.items():
             value = get_path(event, path)
             if value != expected or type(value) is not type(expected):
                 problems.append(Problem(who, path, f"is {_show(value)}, expected {expected!r}"))

@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 from iam_assets.demo.seed import DEMO_USERS, generated_users, seed_users
+from iam_assets.ocsf_strict_checks import validate_strict
 from iam_assets_tests.support.expected import expected_event
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,6 +74,16 @@ def test_production_cli_delivers_every_user_and_leaks_no_secret(
         assert files_containing(home, secret) == []
         assert secret not in run.stdout + run.stderr
     assert any(home.rglob("*.db")), "the run should have written its SQLite storage"
+
+    # The same account with the strict profile: every event valid OCSF 1.6.0.
+    intake.events.clear()
+    strict = materialize(
+        "iam_assets.definitions", {**env, "IAM_ASSETS_OCSF_PROFILE": "ocsf"}, tmp_path
+    )
+    assert strict.returncode == 0, strict.stderr[-3000:]
+    assert len(intake.events) == ACCOUNT_USERS
+    assert validate_strict(intake.events) == []
+    assert {event["user"]["account"]["uid"] for event in intake.events} == {"123456789012"}
 
 
 def test_wrong_intake_key_fails_within_seconds_and_is_stored_nowhere(

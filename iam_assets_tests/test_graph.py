@@ -1,6 +1,7 @@
 """The whole graph, materialised with dg.materialize against moto (HTTP) and the intake double."""
 
 import dagster as dg
+import pytest
 
 from iam_assets.assets import ASSETS
 from iam_assets.checks import CHECKS
@@ -9,9 +10,10 @@ from iam_assets.resources import IAMResource, SekoiaIntakeResource
 from iam_assets_tests.support.expected import expected_event
 
 
-def materialize(iam_proxy, intake, state, strategy="auto"):
+def materialize(iam_proxy, intake, state, strategy="auto", profile=""):
     return dg.materialize(
         [*ASSETS, *CHECKS],
+        run_config={"ops": {"ocsf_user_inventory": {"config": {"profile": profile}}}},
         resources={
             "state": state,
             "iam": IAMResource(endpoint_url=iam_proxy.url, max_attempts=2, strategy=strategy),
@@ -151,6 +153,42 @@ def test_second_snapshot_reports_what_changed_and_warns_on_security(
         "console user lost MFA: grace.readonly",
     ]
     assert second.success  # a WARN does not stop delivery
+
+
+def test_strict_profile_by_run_config_delivers_valid_ocsf(iam_admin, iam_proxy, intake, state):
+    from iam_assets.ocsf_strict_checks import validate_strict
+
+    seed_users(iam_admin, DEMO_USERS)
+    result = materialize(iam_proxy, intake, state, profile="ocsf")
+    assert result.success
+    assert all(check.passed for check in result.get_asset_check_evaluations())
+    assert len(intake.events) == len(DEMO_USERS)
+    assert validate_strict(intake.events) == []
+    assert metadata(result, "ocsf_user_inventory")["ocsf_profile"] == "ocsf"
+    admins = {e["user"]["name"] for e in intake.events if e["user"]["type_id"] == 2}
+    assert {"alice.admin", "dave.lost-mfa", "judy.breakglass"} <= admins
+
+
+def test_seed_checks_reject_strict_events_and_the_other_way_round():
+    from iam_assets import enrich, profiles
+    from iam_assets_tests.test_ocsf_mapping import PROGRAMMATIC_USER
+
+    records = enrich.to_records(enrich.enrich_users([PROGRAMMATIC_USER]))
+    seed, strict = profiles.events(records, "sekoia"), profiles.events(records, "ocsf")
+    assert profiles.schema_problems(seed, "sekoia") == []
+    assert profiles.schema_problems(strict, "ocsf") == []
+    assert profiles.schema_problems(strict, "sekoia")  # milliseconds, no path: not the seed's
+    assert profiles.schema_problems(seed, "ocsf")  # user.path, type_id 40: not OCSF 1.6.0
+    assert profiles.constant_problems(strict, "ocsf") == []
+
+
+def test_unknown_profile_is_an_error_naming_the_variable(monkeypatch):
+    from iam_assets import profiles
+
+    monkeypatch.setenv("IAM_ASSETS_OCSF_PROFILE", "ecs")
+    with pytest.raises(ValueError, match="IAM_ASSETS_OCSF_PROFILE"):
+        profiles.resolve()
+    assert profiles.resolve("ocsf") == "ocsf"  # run config wins
 
 
 def test_resources_never_show_their_secrets():

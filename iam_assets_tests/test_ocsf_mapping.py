@@ -202,3 +202,16 @@ def test_required_fields_rule_matches_the_official_schema_extract():
     (event,) = events_for(PROGRAMMATIC_USER)
     for path, value in fixed.items():
         assert ocsf_checks.get_path(event, path) == value
+
+
+GOLDEN = Path(__file__).with_name("golden") / "seed_profile_events.jsonl"
+
+
+def test_seed_profile_output_is_unchanged_byte_for_byte():
+    """The bytes the intake receives for the seed's examples (recorded when the strict profile
+    was added): the default output must never drift."""
+    from iam_assets.intake import encode_events
+
+    events = events_for(PROGRAMMATIC_USER, CONSOLE_USER)
+    lines = "".join(line + "\n" for line in encode_events(events, []))
+    assert lines == GOLDEN.read_text(encoding="utf-8")

@@ -1,0 +1,117 @@
+"""The field mapping of both OCSF profiles as data, rendered as markdown for the README.
+
+``SEKOIA_MAPPING`` describes exactly what ``iam_assets.ocsf.user_inventory_event`` emits (the
+vendor table, deviations included); ``ocsf_strict.STRICT_MAPPING`` the strict 1.6.0 profile.
+Tests check that every path either mapper emits has a row, so code and README cannot drift.
+"""
+
+from __future__ import annotations
+
+import re
+
+from iam_assets import ocsf
+from iam_assets.ocsf_strict import CONSTANT, STRICT_MAPPING, MappingRow, constant_row
+
+README_START = "<!-- mapping-table:start -->"
+README_END = "<!-- mapping-table:end -->"
+
+SEKOIA_MAPPING: tuple[MappingRow, ...] = (
+    constant_row("activity_id", ocsf.ACTIVITY_ID),
+    constant_row("activity_name", ocsf.ACTIVITY_NAME),
+    constant_row("category_name", ocsf.CATEGORY_NAME),
+    constant_row("category_uid", ocsf.CATEGORY_UID),
+    constant_row("class_name", ocsf.CLASS_NAME),
+    constant_row("class_uid", ocsf.CLASS_UID),
+    constant_row("type_name", ocsf.TYPE_NAME),
+    constant_row("type_uid", ocsf.TYPE_UID),
+    constant_row("severity", ocsf.SEVERITY),
+    constant_row("severity_id", ocsf.SEVERITY_ID),
+    MappingRow("CreateDate", "time", "epoch seconds, UTC"),
+    constant_row("metadata.product.name", ocsf.PRODUCT_NAME),
+    MappingRow(
+        CONSTANT,
+        "metadata.product.version",
+        f'`"{ocsf.OCSF_VERSION}"` (the seed puts the OCSF version here)',
+    ),
+    constant_row("metadata.version", ocsf.OCSF_VERSION),
+    MappingRow("UserId", "user.uid", "as is"),
+    MappingRow("UserName", "user.name", "as is"),
+    MappingRow("UserName", "user.full_name", "as is"),
+    MappingRow("Path", "user.path", "as is (not an OCSF user attribute)"),
+    MappingRow(
+        "ConsoleAccessEnabled",
+        "user.is_console_user",
+        "true/false, null when unknown (not an OCSF user attribute)",
+    ),
+    MappingRow("MFAActive, else MFADevices", "user.has_mfa", "true/false, null when unknown"),
+    MappingRow(
+        "AccessKeys[].Status",
+        "user.access_keys_count",
+        "number of Active keys, null when unknown (not an OCSF user attribute)",
+    ),
+    MappingRow(
+        "PasswordLastUsed",
+        "user.password_last_used_time",
+        "epoch seconds, UTC; null when never used or unknown (not an OCSF user attribute)",
+    ),
+    MappingRow(
+        "CreateDate", "user.created_time", "epoch seconds, UTC (not an OCSF user attribute)"
+    ),
+    MappingRow(
+        "Tags",
+        "user.tags",
+        "`{Key: Value}` object; `{}` when none, null when unknown (not an OCSF user attribute)",
+    ),
+    MappingRow("Arn", "user.account.uid", "the user's ARN"),
+    MappingRow("UserName", "user.account.name", "as is"),
+    constant_row("user.account.type", ocsf.ACCOUNT_TYPE),
+    MappingRow(
+        CONSTANT,
+        "user.account.type_id",
+        f"`{ocsf.ACCOUNT_TYPE_ID}` (the vendor's value; not in the OCSF 1.6.0 enum)",
+    ),
+)
+
+PROFILES: dict[str, tuple[MappingRow, ...]] = {"sekoia": SEKOIA_MAPPING, "ocsf": STRICT_MAPPING}
+_HEADINGS = {
+    "sekoia": "Sekoia.io profile (default): the vendor's table, timestamps in seconds",
+    "ocsf": "Strict OCSF 1.6.0 profile: schema attributes only, timestamps in milliseconds",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(profile: str) -> str:
+    """The mapping of ``profile`` ("sekoia" or "ocsf") as a markdown table."""
+    try:
+        rows = PROFILES[profile]
+    except KeyError:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}") from None
+    lines = ["| source (IAM) | OCSF attribute | rule |", "|---|---|---|"]
+    lines += [f"| {_cell(row.source)} | `{_cell(row.path)}` | {_cell(row.rule)} |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def readme_section() -> str:
+    """Both tables under small headings: what the README holds between the markers."""
+    parts = [f"#### {_HEADINGS[profile]}\n\n{markdown(profile)}" for profile in PROFILES]
+    return "\n".join(parts)
+
+
+_BLOCK = re.compile(re.escape(README_START) + r"\n(.*?)" + re.escape(README_END), re.DOTALL)
+
+
+def readme_block_matches(readme_text: str) -> bool:
+    """True when the README's marked block is exactly ``readme_section()`` (False if no block)."""
+    match = _BLOCK.search(readme_text)
+    return match is not None and match.group(1).strip() == readme_section().strip()
+
+
+def render_readme(readme_text: str) -> str:
+    """The README with its marked block replaced by ``readme_section()``; markers must exist."""
+    if not _BLOCK.search(readme_text):
+        raise ValueError(f"the README has no {README_START} ... {README_END} block")
+    block = f"{README_START}\n{readme_section()}\n{README_END}"
+    return _BLOCK.sub(lambda _match: block, readme_text, count=1)

@@ -1,0 +1,239 @@
+"""Enriched IAM user -> a *strict* OCSF 1.6.0 *User Inventory Info: Collect* event.
+
+The default (Sekoia.io) profile in ``iam_assets.ocsf`` follows a vendor table that deviates from
+OCSF 1.6.0. This profile emits only attributes of the 1.6.0 schema, timestamps in milliseconds
+(``timestamp_t``) and no nulls: an unknown value is omitted and named in ``unmapped``. Whatever
+has no standard home goes to ``unmapped`` (free-form in OCSF). ``STRICT_MAPPING`` is the same
+mapping as data, for the README table (``iam_assets.mapping_table``); tests keep both in step.
+Pure functions over plain data, no Dagster.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
+
+from iam_assets import ocsf
+from iam_assets.security import ADMIN_POLICY
+from iam_assets.timestamps import to_utc
+
+OCSF_VERSION = "1.6.0"
+PRODUCT = {"name": "AWS IAM", "vendor_name": "AWS"}
+# user.type_id enum of OCSF 1.6.0 (the ones this profile uses); user.type is its caption, as
+# OCSF's sibling rule requires for any id but 99 (Other).
+USER_TYPE_UNKNOWN, USER_TYPE_USER, USER_TYPE_ADMIN = 0, 1, 2
+USER_TYPES = {USER_TYPE_UNKNOWN: "Unknown", USER_TYPE_USER: "User", USER_TYPE_ADMIN: "Admin"}
+# account.type_id 10 "AWS Account": user.account is the AWS account that holds the user
+# (3 "AWS IAM User" is deprecated in 1.6.0 in favour of user.type_id).
+ACCOUNT_TYPE_ID = 10
+ACCOUNT_TYPE = "AWS Account"
+_ACCOUNT_IN_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class MappingRow(NamedTuple):
+    """One row of a mapping table: where a value comes from, where it goes, and how."""
+
+    source: str
+    path: str
+    rule: str
+
+
+CONSTANT = "(constant)"
+
+
+def constant_row(path: str, value: Any) -> MappingRow:
+    """A row for a value the mapper always emits; the rule shows it as JSON."""
+    return MappingRow(CONSTANT, path, f"`{json.dumps(value, ensure_ascii=False)}`")
+
+
+# The strict mapping as data. Keep in step with ``strict_user_inventory_event``: a test checks
+# that every path the mapper emits has a row, and that constant rows show the emitted value.
+STRICT_MAPPING: tuple[MappingRow, ...] = (
+    constant_row("activity_id", ocsf.ACTIVITY_ID),
+    constant_row("activity_name", ocsf.ACTIVITY_NAME),
+    constant_row("category_uid", ocsf.CATEGORY_UID),
+    constant_row("category_name", ocsf.CATEGORY_NAME),
+    constant_row("class_uid", ocsf.CLASS_UID),
+    constant_row("class_name", ocsf.CLASS_NAME),
+    constant_row("type_uid", ocsf.TYPE_UID),
+    constant_row("type_name", ocsf.TYPE_NAME),
+    constant_row("severity_id", ocsf.SEVERITY_ID),
+    constant_row("severity", ocsf.SEVERITY),
+    MappingRow("CreateDate", "time", "epoch milliseconds, UTC (as the seed: the creation time)"),
+    constant_row("metadata.version", OCSF_VERSION),
+    constant_row("metadata.product.name", PRODUCT["name"]),
+    constant_row("metadata.product.vendor_name", PRODUCT["vendor_name"]),
+    MappingRow("UserId", "user.uid", "as is (stable across renames, the seed's user key)"),
+    MappingRow("Arn", "user.uid_alt", "as is"),
+    MappingRow("UserName", "user.name", "as is"),
+    MappingRow("UserName", "user.full_name", "as is (as the seed; IAM has no full name)"),
+    MappingRow(
+        "AttachedPolicies, Groups[].AttachedPolicies/InlinePolicies, AdminInline",
+        "user.type_id",
+        f"2 (Admin) if `{ADMIN_POLICY}` is attached directly or through a group, or an inline"
+        " policy document allows `*:*`; else 0 (Unknown) if user or group policies could not be"
+        " read; else 1 (User)",
+    ),
+    MappingRow("user.type_id", "user.type", "caption of type_id: User, Admin or Unknown"),
+    MappingRow("MFAActive, else MFADevices", "user.has_mfa", "true/false; omitted when unknown"),
+    MappingRow("Arn", "user.account.uid", "the 12-digit account id in the ARN; no account if none"),
+    constant_row("user.account.type_id", ACCOUNT_TYPE_ID),
+    constant_row("user.account.type", ACCOUNT_TYPE),
+    MappingRow("Groups[].GroupName", "user.groups[].name", "one group object per group"),
+    MappingRow(
+        "Groups[].GroupName",
+        "user.groups",
+        "`[]` when the user is in no group; omitted when unknown",
+    ),
+    MappingRow(
+        "Groups[].AttachedPolicies/InlinePolicies",
+        "user.groups[].privileges",
+        "not emitted: the enriched record merges group policies, so none is known per group",
+    ),
+    MappingRow("CreateDate", "user.ldap_person.created_time", "epoch milliseconds, UTC"),
+    MappingRow(
+        "PasswordLastUsed",
+        "user.ldap_person.last_login_time",
+        "epoch milliseconds, UTC (last console sign-in); omitted when never used or unknown",
+    ),
+    MappingRow("Tags[].Key", "user.ldap_person.tags[].name", "one key:value object per tag"),
+    MappingRow("Tags[].Value", "user.ldap_person.tags[].value", "as is (may be empty)"),
+    MappingRow(
+        "Tags", "user.ldap_person.tags", "`[]` when the user has no tag; omitted when unknown"
+    ),
+    MappingRow(
+        "AccessKeys",
+        "user.programmatic_credentials",
+        "not emitted: its `uid` is required and the enriched record keeps counts, not key ids",
+    ),
+    MappingRow("Path", "unmapped.path", "as is (OCSF user has no path)"),
+    MappingRow(
+        "ConsoleAccessEnabled",
+        "unmapped.is_console_user",
+        "true/false (OCSF user has no such attribute); omitted when unknown",
+    ),
+    MappingRow(
+        "AccessKeys[].Status",
+        "unmapped.access_keys_count",
+        "number of Active keys (no standard count); omitted when unknown",
+    ),
+    MappingRow(
+        "UnknownFields",
+        "unmapped.unknown_fields",
+        "names of the IAM fields the collector could not read; omitted when none",
+    ),
+    MappingRow(
+        "(derived)",
+        "unmapped.unknown_attributes",
+        "paths of this event's attributes omitted because their value is unknown;"
+        " omitted when none",
+    ),
+)
+
+
+def epoch_millis(value: datetime | str | None) -> int | None:
+    """ISO 8601 string or datetime -> whole Unix milliseconds (OCSF ``timestamp_t``), UTC."""
+    moment = to_utc(value)
+    return None if moment is None else (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def account_id(arn: str | None) -> str | None:
+    """The 12-digit AWS account id of an IAM ARN, ``None`` if the ARN is not one."""
+    match = _ACCOUNT_IN_ARN.match(arn or "")
+    return match.group(1) if match else None
+
+
+def user_type_id(user: Mapping[str, Any]) -> int:
+    """Admin (2), User (1) or Unknown (0), from the policy names we have.
+
+    Admin: the managed policy ``AdministratorAccess`` attached directly or through a group, or an
+    inline policy whose *document* allows ``*:*`` (``admin_inline``, known only when the collector
+    read the documents). A policy *named* like admin proves nothing, and other broad policies are
+    not analysed. Unknown: nothing proves Admin and the user's or the groups' policies could not be
+    read. Otherwise User. The same reading as ``security.is_admin``.
+    """
+    attached, through_groups = user.get("attached_policies"), user.get("group_policies")
+    if (
+        ADMIN_POLICY in (attached or ())
+        or ADMIN_POLICY in (through_groups or ())
+        or user.get("admin_inline") is True
+    ):
+        return USER_TYPE_ADMIN
+    if attached is None or through_groups is None:
+        return USER_TYPE_UNKNOWN
+    return USER_TYPE_USER
+
+
+def strict_user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
+    """One enriched user record (see ``enrich.enrich_user``) -> one strict OCSF 1.6.0 event."""
+    created = epoch_millis(user["created_at"])
+    unknown: list[str] = []
+
+    def known(path: str, value: Any) -> bool:
+        if value is None:
+            unknown.append(path)
+            return False
+        return True
+
+    type_id = user_type_id(user)
+    person: dict[str, Any] = {"created_time": created}
+    last_login = epoch_millis(user.get("password_last_used_at"))
+    if last_login is not None:  # None is "never used" as well as "unknown": not listed
+        person["last_login_time"] = last_login
+    tags = user.get("tags")
+    if known("user.ldap_person.tags", tags):
+        person["tags"] = [{"name": key, "value": value} for key, value in tags.items()]
+
+    ocsf_user: dict[str, Any] = {
+        "uid": user["user_id"],
+        "uid_alt": user["arn"],
+        "name": user["user_name"],
+        "full_name": user["user_name"],
+        "type": USER_TYPES[type_id],
+        "type_id": type_id,
+    }
+    if known("user.has_mfa", user.get("has_mfa")):
+        ocsf_user["has_mfa"] = user["has_mfa"]
+    account = account_id(user["arn"])
+    if account is not None:
+        ocsf_user["account"] = {"uid": account, "type": ACCOUNT_TYPE, "type_id": ACCOUNT_TYPE_ID}
+    groups = user.get("groups")
+    if known("user.groups", groups):
+        ocsf_user["groups"] = [{"name": name} for name in groups]
+    ocsf_user["ldap_person"] = person
+
+    unmapped: dict[str, Any] = {"path": user["path"]}
+    if known("unmapped.is_console_user", user.get("is_console_user")):
+        unmapped["is_console_user"] = user["is_console_user"]
+    if known("unmapped.access_keys_count", user.get("active_access_keys")):
+        unmapped["access_keys_count"] = user["active_access_keys"]
+    if user.get("unknown_fields"):
+        unmapped["unknown_fields"] = list(user["unknown_fields"])
+    if unknown:
+        unmapped["unknown_attributes"] = unknown
+
+    return {
+        "activity_id": ocsf.ACTIVITY_ID,
+        "activity_name": ocsf.ACTIVITY_NAME,
+        "category_uid": ocsf.CATEGORY_UID,
+        "category_name": ocsf.CATEGORY_NAME,
+        "class_uid": ocsf.CLASS_UID,
+        "class_name": ocsf.CLASS_NAME,
+        "type_uid": ocsf.TYPE_UID,
+        "type_name": ocsf.TYPE_NAME,
+        "severity_id": ocsf.SEVERITY_ID,
+        "severity": ocsf.SEVERITY,
+        "time": created,
+        "metadata": {"version": OCSF_VERSION, "product": dict(PRODUCT)},
+        "user": ocsf_user,
+        "unmapped": unmapped,
+    }
+
+
+def strict_user_inventory_events(users: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Map every enriched user record, preserving order."""
+    return [strict_user_inventory_event(user) for user in users]
