@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from iam_assets import ocsf
-from iam_assets.security import ADMIN_POLICY
+from iam_assets.security import ADMIN_POLICY, is_admin
 from iam_assets.timestamps import to_utc
 
 OCSF_VERSION = "1.6.0"
@@ -154,18 +154,10 @@ def user_type_id(user: Mapping[str, Any]) -> int:
     inline policy whose *document* allows ``*:*`` (``admin_inline``, known only when the collector
     read the documents). A policy *named* like admin proves nothing, and other broad policies are
     not analysed. Unknown: nothing proves Admin and the user's or the groups' policies could not be
-    read. Otherwise User. The same reading as ``security.is_admin``.
+    read. Otherwise User: ``security.is_admin``, the reading the KPIs use too.
     """
-    attached, through_groups = user.get("attached_policies"), user.get("group_policies")
-    if (
-        ADMIN_POLICY in (attached or ())
-        or ADMIN_POLICY in (through_groups or ())
-        or user.get("admin_inline") is True
-    ):
-        return USER_TYPE_ADMIN
-    if attached is None or through_groups is None:
-        return USER_TYPE_UNKNOWN
-    return USER_TYPE_USER
+    admin = is_admin(user)
+    return {True: USER_TYPE_ADMIN, False: USER_TYPE_USER, None: USER_TYPE_UNKNOWN}[admin]
 
 
 def strict_user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
