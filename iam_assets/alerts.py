@@ -3,29 +3,47 @@ and a freshness check that fails when no delivery succeeded for 26 hours (a miss
 
 import warnings
 from datetime import timedelta
+from typing import Any
 
 import dagster as dg
 
-from iam_assets.assets import sekoia_user_inventory
 from iam_assets.notify import Alert, FailedCheck
 from iam_assets.resources import NotifierResource
 
 FRESHNESS = timedelta(hours=26)
+DELIVERED = dg.AssetKey("sekoia_user_inventory")
+PARTITION_TAG = "dagster/partition"  # the AWS account of a run, when partitioned by account
 
-# Freshness checks (not Dagster's newer FreshnessPolicy) because a check evaluation is what the
-# alert sensors below see and report; the supersession warning would only confuse users.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", category=dg.SupersessionWarning)
-    delivery_freshness_checks = dg.build_last_update_freshness_checks(
-        assets=[sekoia_user_inventory],
-        lower_bound_delta=FRESHNESS,
-        severity=dg.AssetCheckSeverity.ERROR,
-    )
-    delivery_freshness_sensor = dg.build_sensor_for_freshness_checks(
-        freshness_checks=delivery_freshness_checks,
-        name="delivery_freshness_sensor",
-        default_status=dg.DefaultSensorStatus.RUNNING,
-    )
+
+def build_delivery_freshness() -> tuple[list[dg.AssetChecksDefinition], dg.SensorDefinition]:
+    """The freshness check on the delivered copy and the sensor that evaluates it.
+
+    Freshness checks (not Dagster's newer FreshnessPolicy) because a check evaluation is what the
+    alert sensors below see and report; the supersession warning would only confuse users. With
+    account partitions it looks at the latest delivery of any account; a failed account is
+    reported by its failed run.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=dg.SupersessionWarning)
+        checks = dg.build_last_update_freshness_checks(
+            assets=[DELIVERED],
+            lower_bound_delta=FRESHNESS,
+            severity=dg.AssetCheckSeverity.ERROR,
+        )
+        sensor = dg.build_sensor_for_freshness_checks(
+            freshness_checks=checks,
+            name="delivery_freshness_sensor",
+            default_status=dg.DefaultSensorStatus.RUNNING,
+        )
+    return list(checks), sensor
+
+
+def root_cause(error: Any) -> str:
+    """The message of what went wrong, not of Dagster's wrapper around it ("Error occurred
+    while executing op ...")."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return error.message.strip()
 
 
 def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[FailedCheck]:
@@ -60,7 +78,13 @@ def check_failure_alerts(context: dg.RunStatusSensorContext, notifier: NotifierR
     failed = failed_checks(context.instance, run.run_id)
     if not failed:
         return dg.SkipReason(f"run {run.run_id}: every check passed")
-    alert = Alert(run.run_id, run.job_name, notifier.run_url(run.run_id), tuple(failed))
+    alert = Alert(
+        run.run_id,
+        run.job_name,
+        notifier.run_url(run.run_id),
+        tuple(failed),
+        account=run.tags.get(PARTITION_TAG),
+    )
     channel = notifier.send(alert, context.log)
     return dg.SkipReason(f"alerted through {channel}: {len(failed)} failed check(s)")
 
@@ -75,7 +99,7 @@ def check_failure_alerts(context: dg.RunStatusSensorContext, notifier: NotifierR
 def run_failure_alerts(context: dg.RunFailureSensorContext, notifier: NotifierResource):
     run = context.dagster_run
     steps = [
-        f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+        f"{event.step_key}: {root_cause(event.step_failure_data.error)}"
         for event in context.get_step_failure_events()
         if event.step_failure_data and event.step_failure_data.error
     ]
@@ -86,8 +110,9 @@ def run_failure_alerts(context: dg.RunFailureSensorContext, notifier: NotifierRe
         notifier.run_url(run.run_id),
         tuple(failed_checks(context.instance, run.run_id)),
         run_error=error[:1500],
+        account=run.tags.get(PARTITION_TAG),
     )
     notifier.send(alert, context.log)
 
 
-SENSORS = [check_failure_alerts, run_failure_alerts, delivery_freshness_sensor]
+SENSORS = [check_failure_alerts, run_failure_alerts]

@@ -12,6 +12,8 @@ from iam_assets.intake import IntakeError
 from iam_assets.resources import EventSinkResource, IAMResource, SnapshotStoreResource
 
 GROUP = "iam_inventory"
+# Concurrency pool of the IAM reads: its limit (dagster.yaml) caps collections across runs.
+IAM_POOL = "aws_iam"
 
 
 class OCSFProfileConfig(dg.Config):
@@ -42,18 +44,16 @@ def _markdown_table(frame: pd.DataFrame) -> dg.MetadataValue:
     return dg.MetadataValue.md(frame.to_markdown(index=False) if len(frame) else "_(no rows)_")
 
 
-@dg.asset(
-    group_name=GROUP,
-    owners=OWNERS,
-    kinds={"aws", "python"},
-    description=(
-        "Every IAM user of the AWS account, in the raw shape of the Sekoia.io AWS IAM connector:"
-        " path, creation date, password last used, access keys, MFA devices, console access,"
-        " tags, groups and policy names. Denied reads stay unknown and are listed per user."
-    ),
-)
-def raw_iam_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg.Output[list[dict]]:
-    result = iam.collect(note=context.log.warning)
+def account_of(context: dg.AssetExecutionContext) -> str | None:
+    """The AWS account this run inventories: its partition, or ``None`` for the credentials' own
+    account when the graph is not partitioned (single-account use)."""
+    return context.partition_key if context.has_partition_key else None
+
+
+def collect_raw_users(
+    context: dg.AssetExecutionContext, iam: IAMResource
+) -> dg.Output[list[dict]]:
+    result = iam.collect(account_of(context), note=context.log.warning)
     unknown = result.unknown_fields
     if unknown:
         context.log.warning(
@@ -63,6 +63,7 @@ def raw_iam_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg.Out
     return dg.Output(
         result.users,
         metadata={
+            "aws_account_id": result.account_id or "unknown",
             "users": len(result.users),
             "strategy": result.strategy,
             "strategy_reason": result.strategy_reason,
@@ -82,34 +83,14 @@ def raw_iam_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg.Out
     )
 
 
-@dg.asset(
-    group_name=GROUP,
-    owners=OWNERS,
-    kinds={"pandas"},
-    description=(
-        "One row per IAM user with derived columns: is_console_user, has_mfa, active access keys,"
-        " console users without MFA, admin, oldest active key. Unknown values are <NA>, never"
-        " False. Metadata: security KPIs, the riskiest users, and what changed since the"
-        " previous snapshot."
-    ),
-    check_specs=[
-        dg.AssetCheckSpec(
-            "security_relevant_changes",
-            asset="enriched_iam_users",
-            description=(
-                "WARN when a change since the previous snapshot matters: an admin without MFA"
-                " appeared, or a console user lost MFA."
-            ),
-        )
-    ],
-)
-def enriched_iam_users(
-    raw_iam_users: list[dict], state: SnapshotStoreResource
+def enrich_raw_users(
+    context: dg.AssetExecutionContext, raw_iam_users: list[dict], state: SnapshotStoreResource
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     frame = enrich.enrich_users(raw_iam_users)
     current = security.snapshot(frame)
-    changes = security.diff(state.load(), current)
-    state.save(current)
+    account = account_of(context)
+    changes = security.diff(state.load(account), current)
+    state.save(current, account)
     without_mfa = frame.loc[frame["console_without_mfa"].fillna(False), "user_name"].tolist()
     metadata: dict[str, Any] = {
         **security.kpis(frame),
@@ -139,18 +120,7 @@ def enriched_iam_users(
     )
 
 
-@dg.asset(
-    group_name=GROUP,
-    owners=OWNERS,
-    kinds={"ocsf"},
-    description=(
-        "OCSF 1.6.0 User Inventory Info: Collect events (class 5003, type 500302), one per user:"
-        " by default exactly per the Sekoia.io mapping table (profile `sekoia`), or strict OCSF"
-        " 1.6.0 (profile `ocsf`, IAM_ASSETS_OCSF_PROFILE or run config). Blocking checks gate"
-        " delivery."
-    ),
-)
-def ocsf_user_inventory(
+def map_to_ocsf(
     config: OCSFProfileConfig, enriched_iam_users: pd.DataFrame
 ) -> dg.Output[list[dict]]:
     profile = profiles.resolve(config.profile)
@@ -170,17 +140,7 @@ def ocsf_user_inventory(
     )
 
 
-@dg.asset(
-    group_name=GROUP,
-    owners=OWNERS,
-    kinds={"sekoia"},
-    description=(
-        "The copy of the inventory in Sekoia.io: every OCSF event posted to the HTTP intake and"
-        " acknowledged with an event id (at-least-once). Fails, with counts of delivered and"
-        " undelivered events, if any batch is refused."
-    ),
-)
-def sekoia_user_inventory(
+def deliver_to_sekoia(
     context: dg.AssetExecutionContext,
     ocsf_user_inventory: list[dict],
     intake: EventSinkResource,
@@ -223,4 +183,73 @@ def sekoia_user_inventory(
     )
 
 
-ASSETS = [raw_iam_users, enriched_iam_users, ocsf_user_inventory, sekoia_user_inventory]
+def build_assets(
+    partitions_def: dg.PartitionsDefinition | None = None,
+) -> list[dg.AssetsDefinition]:
+    """The four assets, one per arrow of the lineage; partitioned (by AWS account) or not."""
+    common: dict[str, Any] = {
+        "group_name": GROUP,
+        "owners": OWNERS,
+        "partitions_def": partitions_def,
+    }
+    return [
+        dg.asset(
+            name="raw_iam_users",
+            kinds={"aws", "python"},
+            pool=IAM_POOL,
+            description=(
+                "Every IAM user of the AWS account, in the raw shape of the Sekoia.io AWS IAM"
+                " connector: path, creation date, password last used, access keys, MFA devices,"
+                " console access, tags, groups and policy names. Denied reads stay unknown and"
+                " are listed per user."
+            ),
+            **common,
+        )(collect_raw_users),
+        dg.asset(
+            name="enriched_iam_users",
+            kinds={"pandas"},
+            description=(
+                "One row per IAM user with derived columns: is_console_user, has_mfa, active"
+                " access keys, console users without MFA, admin, oldest active key. Unknown"
+                " values are <NA>, never False. Metadata: security KPIs, the riskiest users, and"
+                " what changed since the previous snapshot."
+            ),
+            check_specs=[
+                dg.AssetCheckSpec(
+                    "security_relevant_changes",
+                    asset="enriched_iam_users",
+                    description=(
+                        "WARN when a change since the previous snapshot matters: an admin"
+                        " without MFA appeared, or a console user lost MFA."
+                    ),
+                )
+            ],
+            **common,
+        )(enrich_raw_users),
+        dg.asset(
+            name="ocsf_user_inventory",
+            kinds={"ocsf"},
+            description=(
+                "OCSF 1.6.0 User Inventory Info: Collect events (class 5003, type 500302), one"
+                " per user: by default exactly per the Sekoia.io mapping table (profile"
+                " `sekoia`), or strict OCSF 1.6.0 (profile `ocsf`, IAM_ASSETS_OCSF_PROFILE or"
+                " run config); `cloud.account.uid` names the AWS account. Blocking checks gate"
+                " delivery."
+            ),
+            **common,
+        )(map_to_ocsf),
+        dg.asset(
+            name="sekoia_user_inventory",
+            kinds={"sekoia"},
+            description=(
+                "The copy of the inventory in Sekoia.io: every OCSF event posted to the HTTP"
+                " intake and acknowledged with an event id (at-least-once). Fails, with counts"
+                " of delivered and undelivered events, if any batch is refused."
+            ),
+            **common,
+        )(deliver_to_sekoia),
+    ]
+
+
+ASSETS = build_assets()
+raw_iam_users, enriched_iam_users, ocsf_user_inventory, sekoia_user_inventory = ASSETS

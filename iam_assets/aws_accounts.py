@@ -1,19 +1,19 @@
 """Which AWS accounts to inventory, and a session in each (no Dagster here).
 
-Groundwork for the Organization-wide inventory: the accounts of an AWS Organization
-(``organizations:ListAccounts``, active ones only), the account of the current credentials
-(``sts:GetCallerIdentity``), and a boto3 session in a member account through an assumed role whose
-credentials refresh themselves before they expire, so that a long run never fails on an expired
-token.
+The Organization-wide inventory needs: the accounts of an AWS Organization
+(``organizations:ListAccounts``, active ones only) or an explicit list, the account of the current
+credentials (``sts:GetCallerIdentity``), and a boto3 session in a member account through an
+assumed role whose credentials refresh themselves before they expire, so that a long run never
+fails on an expired token.
 """
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError
 from botocore.session import Session as BotocoreSession
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
@@ -21,17 +21,45 @@ SESSION_NAME = "iam-assets"
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
+class AccountAccessError(RuntimeError):
+    """The collector cannot act in an account: its role cannot be assumed, or STS refused."""
+
+
 @dataclass(frozen=True)
 class Account:
     id: str
     name: str
+    partition: str = "aws"  # aws, aws-cn, aws-us-gov: the ARN prefix of the account's roles
 
 
 def caller_account(session: boto3.session.Session, endpoint_url: str | None = None) -> Account:
-    """The account the credentials belong to: the single-account inventory's one account."""
-    sts = session.client("sts", **({"endpoint_url": endpoint_url} if endpoint_url else {}))
-    identity = sts.get_caller_identity()
-    return Account(identity["Account"], identity["Account"])
+    """The account the credentials belong to: the single-account inventory's one account.
+
+    ``sts:GetCallerIdentity`` needs no permission; it fails only on bad or expired credentials,
+    which it reports first and clearly.
+    """
+    sts = session.client(
+        "sts",
+        region_name=session.region_name or "us-east-1",
+        **({"endpoint_url": endpoint_url} if endpoint_url else {}),
+    )
+    try:
+        identity = sts.get_caller_identity()
+    except ClientError as error:
+        raise AccountAccessError(_sts_message(error, "identify the AWS account")) from None
+    partition = identity["Arn"].split(":")[1] if identity.get("Arn", "").count(":") > 1 else "aws"
+    return Account(identity["Account"], identity["Account"], partition)
+
+
+def _sts_message(error: ClientError, doing: str) -> str:
+    code = error.response.get("Error", {}).get("Code", "Unknown")
+    message = error.response.get("Error", {}).get("Message", "")
+    hint = ""
+    if code in {"InvalidClientTokenId", "SignatureDoesNotMatch"}:
+        hint = " Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the profile in AWS_PROFILE)."
+    elif code in {"ExpiredToken", "RequestExpired"}:
+        hint = " The session token expired: refresh AWS_SESSION_TOKEN or the SSO login."
+    return f"Could not {doing}: {code}: {message}.{hint}"
 
 
 def organization_accounts(
@@ -100,23 +128,32 @@ def assumed_role_session(
     return boto3.session.Session(botocore_session=botocore_session, region_name=source.region_name)
 
 
-def sessions_by_account(
+def account_session(
     source: boto3.session.Session,
-    accounts: list[str],
+    account_id: str,
     *,
     role_name: str = DEFAULT_ROLE_NAME,
+    partition: str = "aws",
     external_id: str | None = None,
     endpoint_url: str | None = None,
-) -> dict[str, Callable[[], boto3.session.Session]]:
-    """Lazily built sessions, one per account id (the role is assumed on first use)."""
-    return {
-        account: (
-            lambda account=account: assumed_role_session(
-                source,
-                role_arn(account, role_name),
-                external_id=external_id,
-                endpoint_url=endpoint_url,
-            )
-        )
-        for account in accounts
-    }
+) -> boto3.session.Session:
+    """A session in ``account_id`` through its role, checked now: a role that cannot be assumed
+    fails here, naming the role ARN, rather than somewhere inside the collection."""
+    arn = role_arn(account_id, role_name, partition)
+    session = assumed_role_session(source, arn, external_id=external_id, endpoint_url=endpoint_url)
+    try:
+        session.get_credentials().get_frozen_credentials()  # assumes the role once, now
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "Unknown")
+        message = error.response.get("Error", {}).get("Message", "")
+        raise AccountAccessError(
+            f"Cannot assume role {arn} to inventory AWS account {account_id}: {code}: {message}."
+            " Create the role in that account (IAM_ASSETS_MEMBER_ROLE_NAME names it), trust the"
+            " collecting principal in it, and check IAM_ASSETS_EXTERNAL_ID."
+        ) from None
+    except BotoCoreError as error:
+        raise AccountAccessError(
+            f"Cannot assume role {arn} to inventory AWS account {account_id}:"
+            f" {type(error).__name__}"
+        ) from None
+    return session

@@ -122,6 +122,7 @@ class CollectionResult:
     completed_per_user: list[str] = field(default_factory=list)
     not_read: tuple[str, ...] = ()
     throttle_waits: int = 0
+    account_id: str | None = None  # set by the caller, who knows which account it reads
 
     @property
     def unknown_fields(self) -> Counter[str]:

@@ -6,16 +6,27 @@ import dagster as dg
 import pandas as pd
 
 from iam_assets import ocsf_checks, profiles
-from iam_assets.assets import enriched_iam_users, ocsf_user_inventory
 from iam_assets.ocsf_checks import Problem
 
 SHOWN_PROBLEMS = 25
+# By key, so that the same checks serve the graph partitioned by account or not.
+ocsf_user_inventory = dg.AssetKey("ocsf_user_inventory")
+enriched_iam_users = dg.AssetKey("enriched_iam_users")
 
 
 def _profile(context: dg.AssetCheckExecutionContext) -> str:
-    """The OCSF profile of the events under check, as their materialisation recorded it."""
-    event = context.instance.get_latest_materialization_event(ocsf_user_inventory.key)
-    recorded = event.asset_materialization.metadata.get("ocsf_profile") if event else None
+    """The OCSF profile of the events under check, as their materialisation recorded it (the
+    materialisation of this run's account when the graph is partitioned by account)."""
+    partition = context.run.tags.get("dagster/partition")
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(
+            asset_key=ocsf_user_inventory,
+            asset_partitions=[partition] if partition else None,
+        ),
+        limit=1,
+    ).records
+    event = records[0].asset_materialization if records else None
+    recorded = event.metadata.get("ocsf_profile") if event else None
     return recorded.value if recorded is not None else profiles.DEFAULT_PROFILE
 
 
@@ -43,11 +54,6 @@ def _result(problems: Sequence[Problem], what: str, checked: int) -> dg.AssetChe
     )
 
 
-@dg.asset_check(
-    asset=ocsf_user_inventory,
-    blocking=True,
-    description="OCSF 1.6.0 required attributes of class 5003 present; at-least-one rules hold.",
-)
 def ocsf_required_fields(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult:
     return _result(
         ocsf_checks.required_fields(ocsf_user_inventory),
@@ -56,14 +62,6 @@ def ocsf_required_fields(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult
     )
 
 
-@dg.asset_check(
-    asset=ocsf_user_inventory,
-    blocking=True,
-    description=(
-        "Class, category, activity, type and severity are consistent: type_uid ="
-        " class_uid*100 + activity_id, every name matches its id."
-    ),
-)
 def ocsf_constants_consistent(
     context: dg.AssetCheckExecutionContext, ocsf_user_inventory: list[dict]
 ) -> dg.AssetCheckResult:
@@ -74,16 +72,6 @@ def ocsf_constants_consistent(
     )
 
 
-@dg.asset_check(
-    asset=ocsf_user_inventory,
-    blocking=True,
-    description=(
-        "The events follow their profile's schema. `sekoia`: the seed's table — integers,"
-        " booleans (or null when unknown), tags as a string map, epoch seconds in a plausible"
-        " range. `ocsf`: the official 1.6.0 model (pydantic-ocsf) plus what it skips — no"
-        " attribute outside 1.6.0, required and at-least-one rules, no nulls, milliseconds."
-    ),
-)
 def ocsf_types_valid(
     context: dg.AssetCheckExecutionContext, ocsf_user_inventory: list[dict]
 ) -> dg.AssetCheckResult:
@@ -94,12 +82,6 @@ def ocsf_types_valid(
     )
 
 
-@dg.asset_check(
-    asset=ocsf_user_inventory,
-    blocking=True,
-    additional_ins={"raw_iam_users": dg.AssetIn("raw_iam_users")},
-    description="Exactly one event per collected IAM user, and user.uid is unique.",
-)
 def ocsf_one_event_per_user(
     ocsf_user_inventory: list[dict], raw_iam_users: list[dict]
 ) -> dg.AssetCheckResult:
@@ -112,26 +94,10 @@ def ocsf_one_event_per_user(
     )
 
 
-@dg.asset_check(
-    asset=ocsf_user_inventory,
-    blocking=False,
-    description=(
-        "Every event fits the intake's 250 KiB limit. Oversized events are skipped by the"
-        " delivery (the rest still goes) and named here; not blocking, but an ERROR."
-    ),
-)
 def ocsf_event_size(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult:
     return _result(ocsf_checks.event_sizes(ocsf_user_inventory), "size", len(ocsf_user_inventory))
 
 
-@dg.asset_check(
-    asset=enriched_iam_users,
-    blocking=False,
-    description=(
-        "Every field of every user could be read. A WARN lists the users whose fields are"
-        " unknown because an IAM read was denied (those fields are null in the events)."
-    ),
-)
 def iam_fields_known(enriched_iam_users: pd.DataFrame) -> dg.AssetCheckResult:
     incomplete = enriched_iam_users[enriched_iam_users["unknown_fields"].map(len) > 0]
     problems = [
@@ -149,11 +115,66 @@ def iam_fields_known(enriched_iam_users: pd.DataFrame) -> dg.AssetCheckResult:
     )
 
 
-CHECKS = [
-    ocsf_required_fields,
-    ocsf_constants_consistent,
-    ocsf_types_valid,
-    ocsf_one_event_per_user,
-    ocsf_event_size,
-    iam_fields_known,
-]
+def build_checks(
+    partitions_def: dg.PartitionsDefinition | None = None,
+) -> list[dg.AssetChecksDefinition]:
+    """The checks, partitioned as the assets they check (by AWS account, or not)."""
+    return [
+        dg.asset_check(
+            asset=ocsf_user_inventory,
+            blocking=True,
+            description=(
+                "OCSF 1.6.0 required attributes of class 5003 present; at-least-one rules hold."
+            ),
+            partitions_def=partitions_def,
+        )(ocsf_required_fields),
+        dg.asset_check(
+            asset=ocsf_user_inventory,
+            blocking=True,
+            description=(
+                "Class, category, activity, type and severity are consistent: type_uid ="
+                " class_uid*100 + activity_id, every name matches its id."
+            ),
+            partitions_def=partitions_def,
+        )(ocsf_constants_consistent),
+        dg.asset_check(
+            asset=ocsf_user_inventory,
+            blocking=True,
+            description=(
+                "The events follow their profile's schema. `sekoia`: the seed's table —"
+                " integers, booleans (or null when unknown), tags as a string map, epoch seconds"
+                " in a plausible range. `ocsf`: the official 1.6.0 model (pydantic-ocsf) plus"
+                " what it skips — no attribute outside 1.6.0, required and at-least-one rules,"
+                " no nulls, milliseconds."
+            ),
+            partitions_def=partitions_def,
+        )(ocsf_types_valid),
+        dg.asset_check(
+            asset=ocsf_user_inventory,
+            blocking=True,
+            additional_ins={"raw_iam_users": dg.AssetIn("raw_iam_users")},
+            description="Exactly one event per collected IAM user, and user.uid is unique.",
+            partitions_def=partitions_def,
+        )(ocsf_one_event_per_user),
+        dg.asset_check(
+            asset=ocsf_user_inventory,
+            blocking=False,
+            description=(
+                "Every event fits the intake's 250 KiB limit. Oversized events are skipped by the"
+                " delivery (the rest still goes) and named here; not blocking, but an ERROR."
+            ),
+            partitions_def=partitions_def,
+        )(ocsf_event_size),
+        dg.asset_check(
+            asset=enriched_iam_users,
+            blocking=False,
+            description=(
+                "Every field of every user could be read. A WARN lists the users whose fields are"
+                " unknown because an IAM read was denied (those fields are null in the events)."
+            ),
+            partitions_def=partitions_def,
+        )(iam_fields_known),
+    ]
+
+
+CHECKS = build_checks()

@@ -1,10 +1,12 @@
-"""One graph for every code location: production and demo differ only in their resources."""
+"""One graph for every code location: production and demo differ only in their resources, and
+in the accounts they cover (one, or one partition per account of an Organization)."""
 
 import dagster as dg
 
-from iam_assets.alerts import SENSORS, delivery_freshness_checks
-from iam_assets.assets import ASSETS
-from iam_assets.checks import CHECKS
+from iam_assets.alerts import SENSORS, build_delivery_freshness
+from iam_assets.assets import build_assets
+from iam_assets.checks import build_checks
+from iam_assets.partitions import AccountScope, aws_accounts, build_discovery_sensor
 from iam_assets.resources import (
     EventSinkResource,
     IAMResource,
@@ -13,7 +15,7 @@ from iam_assets.resources import (
     notifier_from_env,
     snapshot_store_from_env,
 )
-from iam_assets.schedules import daily_schedule, inventory_job
+from iam_assets.schedules import build_inventory_job, daily_schedule
 
 
 def build_definitions(
@@ -22,18 +24,28 @@ def build_definitions(
     intake: EventSinkResource,
     state: SnapshotStoreResource | None = None,
     notifier: NotifierResource | None = None,
+    accounts: AccountScope | None = None,
 ) -> dg.Definitions:
     """The inventory graph, its checks, job and daily schedule, bound to these resources.
+
+    ``accounts`` None: the credentials' own account, unpartitioned. Otherwise every asset is
+    partitioned by AWS account and a sensor keeps the partitions in step with ``accounts``.
 
     The in-process executor runs the chain in one process: the graph is a straight line, so
     subprocess-per-step would only add start-up time.
     """
+    partitions_def = aws_accounts if accounts is not None else None
+    job = build_inventory_job(partitions_def)
+    freshness_checks, freshness_sensor = build_delivery_freshness()
+    sensors = [*SENSORS, freshness_sensor]
+    if accounts is not None:
+        sensors.append(build_discovery_sensor(accounts, job))
     return dg.Definitions(
-        assets=ASSETS,
-        asset_checks=[*CHECKS, *delivery_freshness_checks],
-        jobs=[inventory_job],
-        schedules=[daily_schedule()],
-        sensors=SENSORS,
+        assets=build_assets(partitions_def),
+        asset_checks=[*build_checks(partitions_def), *freshness_checks],
+        jobs=[job],
+        schedules=[daily_schedule(job, partitions_def)],
+        sensors=sensors,
         resources={
             "iam": iam,
             "intake": intake,

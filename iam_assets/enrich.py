@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from iam_assets import security
+from iam_assets.arns import account_id
 from iam_assets.timestamps import to_utc
 
 # Column -> pandas dtype; the order is the order users see in previews.
@@ -20,6 +21,7 @@ ENRICHED_COLUMNS: dict[str, str] = {
     "user_id": "string",
     "user_name": "string",
     "arn": "string",
+    "account_id": "string",
     "path": "string",
     "created_at": "datetime64[ns, UTC]",
     "password_last_used_at": "datetime64[ns, UTC]",
@@ -87,6 +89,7 @@ def enrich_user(raw: Mapping[str, Any], now: datetime | None = None) -> dict[str
         "user_id": raw["UserId"],
         "user_name": raw["UserName"],
         "arn": raw["Arn"],
+        "account_id": account_id(raw["Arn"]),
         "path": raw["Path"],
         "created_at": raw["CreateDate"],
         "password_last_used_at": raw["PasswordLastUsed"],

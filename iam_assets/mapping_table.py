@@ -70,6 +70,14 @@ SEKOIA_MAPPING: tuple[MappingRow, ...] = (
         "user.account.type_id",
         f"`{ocsf.ACCOUNT_TYPE_ID}` (the vendor's value; not in the OCSF 1.6.0 enum)",
     ),
+    MappingRow(
+        CONSTANT,
+        "cloud.provider",
+        f'`"{ocsf.CLOUD_PROVIDER}"` (not in the vendor table: names the account for a SIEM)',
+    ),
+    MappingRow("Arn", "cloud.account.uid", "the 12-digit account id in the user's ARN"),
+    constant_row("cloud.account.type_id", ocsf.CLOUD_ACCOUNT_TYPE_ID),
+    constant_row("cloud.account.type", ocsf.CLOUD_ACCOUNT_TYPE),
 )
 
 PROFILES: dict[str, tuple[MappingRow, ...]] = {"sekoia": SEKOIA_MAPPING, "ocsf": STRICT_MAPPING}

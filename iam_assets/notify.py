@@ -30,13 +30,16 @@ class Alert:
     failed_checks: tuple[FailedCheck, ...] = ()
     run_error: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+    account: str | None = None  # the AWS account (partition) of the run, when there are several
 
     @property
     def text(self) -> str:
+        where = f" for AWS account {self.account}" if self.account else ""
         head = (
-            f"iam-assets: run of {self.job} failed"
+            f"iam-assets: run of {self.job}{where} failed"
             if self.run_error
-            else f"iam-assets: {len(self.failed_checks)} asset check(s) failed in {self.job}"
+            else f"iam-assets: {len(self.failed_checks)} asset check(s) failed in"
+            f" {self.job}{where}"
         )
         lines = [f"{head} — {self.run_url}"]
         if self.run_error:
@@ -59,6 +62,7 @@ class Alert:
             "text": self.text,
             "run_id": self.run_id,
             "job": self.job,
+            "account": self.account,
             "run_url": self.run_url,
             "status": "FAILURE" if self.run_error else "CHECKS_FAILED",
             "run_error": self.run_error,

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from iam_assets.arns import account_id
 from iam_assets.timestamps import to_utc
 
 OCSF_VERSION = "1.6.0"
@@ -27,6 +28,11 @@ SEVERITY = "Informational"
 PRODUCT_NAME = "AWS IAM"
 ACCOUNT_TYPE = "AWS IAM"
 ACCOUNT_TYPE_ID = 40  # the seed's value; not an OCSF 1.6.0 account type_id (see README)
+# Not in the seed's table: which AWS account holds the user, where OCSF puts it (the cloud
+# profile), so that a SIEM fed by a whole Organization can tell accounts apart.
+CLOUD_PROVIDER = "AWS"
+CLOUD_ACCOUNT_TYPE_ID = 10
+CLOUD_ACCOUNT_TYPE = "AWS Account"
 
 
 def epoch_seconds(value: datetime | str | None) -> int | None:
@@ -35,11 +41,20 @@ def epoch_seconds(value: datetime | str | None) -> int | None:
     return None if moment is None else int(moment.timestamp())
 
 
+def cloud(account: str) -> dict[str, Any]:
+    """OCSF ``cloud`` object of an AWS account (provider, and the account by its 12-digit id)."""
+    return {
+        "provider": CLOUD_PROVIDER,
+        "account": {"uid": account, "type": CLOUD_ACCOUNT_TYPE, "type_id": CLOUD_ACCOUNT_TYPE_ID},
+    }
+
+
 def user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
-    """One enriched user record (see ``enrich.enrich_user``) -> one seed-format OCSF event."""
+    """One enriched user record (see ``enrich.enrich_user``) -> one seed-format OCSF event:
+    the table's fields in the table's order, then ``cloud`` naming the user's AWS account."""
     created = epoch_seconds(user["created_at"])
     tags = user["tags"]
-    return {
+    event: dict[str, Any] = {
         "activity_id": ACTIVITY_ID,
         "activity_name": ACTIVITY_NAME,
         "category_name": CATEGORY_NAME,
@@ -74,6 +89,10 @@ def user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
             },
         },
     }
+    account = account_id(user["arn"])
+    if account is not None:
+        event["cloud"] = cloud(account)
+    return event
 
 
 def user_inventory_events(users: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -47,6 +47,9 @@ EXPECTED_CONSTANTS: dict[str, Any] = {
     "metadata.product.name": ocsf.PRODUCT_NAME,
     "user.account.type": ocsf.ACCOUNT_TYPE,
     "user.account.type_id": ocsf.ACCOUNT_TYPE_ID,
+    "cloud.provider": ocsf.CLOUD_PROVIDER,
+    "cloud.account.type": ocsf.CLOUD_ACCOUNT_TYPE,
+    "cloud.account.type_id": ocsf.CLOUD_ACCOUNT_TYPE_ID,
 }
 SEVERITY_NAMES = {
     0: "Unknown",
@@ -88,6 +91,8 @@ FIELD_TYPES: dict[str, tuple[tuple[type, ...], bool]] = {
     "user.account.name": ((str,), False),
     "user.account.type": ((str,), False),
     "user.account.type_id": ((int,), False),
+    "cloud.provider": ((str,), False),
+    "cloud.account.uid": ((str,), False),
 }
 EPOCH_FIELDS = ("time", "user.created_time", "user.password_last_used_time")
 # IAM did not exist before 2010; AWS itself launched in 2006. Anything earlier is a unit error.

@@ -11,12 +11,12 @@ Pure functions over plain data, no Dagster.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from iam_assets import ocsf
+from iam_assets.arns import account_id
 from iam_assets.security import ADMIN_POLICY, is_admin
 from iam_assets.timestamps import to_utc
 
@@ -28,9 +28,8 @@ USER_TYPE_UNKNOWN, USER_TYPE_USER, USER_TYPE_ADMIN = 0, 1, 2
 USER_TYPES = {USER_TYPE_UNKNOWN: "Unknown", USER_TYPE_USER: "User", USER_TYPE_ADMIN: "Admin"}
 # account.type_id 10 "AWS Account": user.account is the AWS account that holds the user
 # (3 "AWS IAM User" is deprecated in 1.6.0 in favour of user.type_id).
-ACCOUNT_TYPE_ID = 10
-ACCOUNT_TYPE = "AWS Account"
-_ACCOUNT_IN_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):")
+ACCOUNT_TYPE_ID = ocsf.CLOUD_ACCOUNT_TYPE_ID
+ACCOUNT_TYPE = ocsf.CLOUD_ACCOUNT_TYPE
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -67,6 +66,7 @@ STRICT_MAPPING: tuple[MappingRow, ...] = (
     constant_row("metadata.version", OCSF_VERSION),
     constant_row("metadata.product.name", PRODUCT["name"]),
     constant_row("metadata.product.vendor_name", PRODUCT["vendor_name"]),
+    MappingRow(CONSTANT, "metadata.profiles", '`["cloud"]` when the account is known'),
     MappingRow("UserId", "user.uid", "as is (stable across renames, the seed's user key)"),
     MappingRow("Arn", "user.uid_alt", "as is"),
     MappingRow("UserName", "user.name", "as is"),
@@ -83,6 +83,10 @@ STRICT_MAPPING: tuple[MappingRow, ...] = (
     MappingRow("Arn", "user.account.uid", "the 12-digit account id in the ARN; no account if none"),
     constant_row("user.account.type_id", ACCOUNT_TYPE_ID),
     constant_row("user.account.type", ACCOUNT_TYPE),
+    constant_row("cloud.provider", ocsf.CLOUD_PROVIDER),
+    MappingRow("Arn", "cloud.account.uid", "the 12-digit account id in the ARN; no cloud if none"),
+    constant_row("cloud.account.type_id", ACCOUNT_TYPE_ID),
+    constant_row("cloud.account.type", ACCOUNT_TYPE),
     MappingRow("Groups[].GroupName", "user.groups[].name", "one group object per group"),
     MappingRow(
         "Groups[].GroupName",
@@ -141,12 +145,6 @@ def epoch_millis(value: datetime | str | None) -> int | None:
     return None if moment is None else (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
-def account_id(arn: str | None) -> str | None:
-    """The 12-digit AWS account id of an IAM ARN, ``None`` if the ARN is not one."""
-    match = _ACCOUNT_IN_ARN.match(arn or "")
-    return match.group(1) if match else None
-
-
 def user_type_id(user: Mapping[str, Any]) -> int:
     """Admin (2), User (1) or Unknown (0), from the policy names we have.
 
@@ -192,7 +190,7 @@ def strict_user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
         ocsf_user["has_mfa"] = user["has_mfa"]
     account = account_id(user["arn"])
     if account is not None:
-        ocsf_user["account"] = {"uid": account, "type": ACCOUNT_TYPE, "type_id": ACCOUNT_TYPE_ID}
+        ocsf_user["account"] = ocsf.cloud(account)["account"]
     groups = user.get("groups")
     if known("user.groups", groups):
         ocsf_user["groups"] = [{"name": name} for name in groups]
@@ -208,7 +206,7 @@ def strict_user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         unmapped["unknown_attributes"] = unknown
 
-    return {
+    event: dict[str, Any] = {
         "activity_id": ocsf.ACTIVITY_ID,
         "activity_name": ocsf.ACTIVITY_NAME,
         "category_uid": ocsf.CATEGORY_UID,
@@ -224,6 +222,10 @@ def strict_user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
         "user": ocsf_user,
         "unmapped": unmapped,
     }
+    if account is not None:  # the cloud profile: which AWS account the user lives in
+        event["metadata"]["profiles"] = ["cloud"]
+        event["cloud"] = ocsf.cloud(account)
+    return event
 
 
 def strict_user_inventory_events(users: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

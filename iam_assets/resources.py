@@ -11,6 +11,7 @@ import dagster as dg
 from dagster_aws.utils import ResourceWithBoto3Configuration
 from pydantic import Field
 
+from iam_assets import aws_accounts
 from iam_assets.aws_iam import STRATEGIES, CollectionResult, build_iam_client, collect_users
 from iam_assets.intake import (
     DEFAULT_INTAKE_URL,
@@ -24,6 +25,7 @@ from iam_assets.intake import (
 from iam_assets.notify import Alert, post_webhook
 
 ROLE_VARIABLE = "IAM_ASSETS_ROLE_ARN"
+MEMBER_ROLE_VARIABLE = "IAM_ASSETS_MEMBER_ROLE_NAME"
 EXTERNAL_ID_VARIABLE = "IAM_ASSETS_EXTERNAL_ID"
 STRATEGY_VARIABLE = "IAM_ASSETS_STRATEGY"
 WORKERS_VARIABLE = "IAM_ASSETS_MAX_WORKERS"
@@ -32,7 +34,6 @@ SLACK_TOKEN = "IAM_ASSETS_SLACK_TOKEN"
 SLACK_CHANNEL = "IAM_ASSETS_SLACK_CHANNEL"
 WEBHOOK_URL = "IAM_ASSETS_ALERT_WEBHOOK_URL"
 UI_URL = "IAM_ASSETS_UI_URL"
-SESSION_NAME = "iam-assets"
 
 
 class AWSCredentialsMissing(RuntimeError):
@@ -55,7 +56,11 @@ class IAMResource(ResourceWithBoto3Configuration):
         default=None, description=f"Role to assume before reading IAM (env {ROLE_VARIABLE})"
     )
     external_id: str | None = Field(
-        default=None, description=f"External id for the role (env {EXTERNAL_ID_VARIABLE})"
+        default=None, description=f"External id for the roles (env {EXTERNAL_ID_VARIABLE})"
+    )
+    member_role_name: str = Field(
+        default=aws_accounts.DEFAULT_ROLE_NAME,
+        description=f"Role assumed in the Organization's other accounts ({MEMBER_ROLE_VARIABLE})",
     )
     max_workers: int = Field(
         default=4,
@@ -83,6 +88,7 @@ class IAMResource(ResourceWithBoto3Configuration):
             raise ValueError(f"{WORKERS_VARIABLE} / max_workers must be at least 1")
 
     def _session(self) -> boto3.session.Session:
+        """boto3's chain (or the explicit keys), then the optional role of ``role_arn``."""
         session = boto3.session.Session(
             profile_name=self.profile_name,
             aws_access_key_id=self.aws_access_key_id,
@@ -97,24 +103,40 @@ class IAMResource(ResourceWithBoto3Configuration):
             )
         if not self.role_arn:
             return session
-        sts_kwargs: dict[str, Any] = {}
-        if self.endpoint_url:
-            sts_kwargs["endpoint_url"] = self.endpoint_url
-        assume: dict[str, Any] = {"RoleArn": self.role_arn, "RoleSessionName": SESSION_NAME}
-        if self.external_id:
-            assume["ExternalId"] = self.external_id
-        credentials = session.client("sts", **sts_kwargs).assume_role(**assume)["Credentials"]
-        return boto3.session.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=self.region_name,
+        return aws_accounts.assumed_role_session(
+            session, self.role_arn, external_id=self.external_id, endpoint_url=self.endpoint_url
         )
 
-    def get_client(self) -> Any:
+    def account_session(self, account_id: str | None) -> tuple[boto3.session.Session, str]:
+        """A session in ``account_id`` and that account's id.
+
+        ``None`` (single-account use) or the credentials' own account: the credentials as they
+        are. Any other account: its ``member_role_name`` role, assumed and checked now.
+        """
+        source = self._session()
+        caller = aws_accounts.caller_account(source, self.endpoint_url)
+        if account_id is None or account_id == caller.id:
+            return source, caller.id
+        session = aws_accounts.account_session(
+            source,
+            account_id,
+            role_name=self.member_role_name,
+            partition=caller.partition,
+            external_id=self.external_id,
+            endpoint_url=self.endpoint_url,
+        )
+        return session, account_id
+
+    def organization_accounts(self) -> list[str]:
+        """Ids of the Organization's active accounts (run from the management account or a
+        delegated administrator)."""
+        accounts = aws_accounts.organization_accounts(self._session(), self.endpoint_url)
+        return [account.id for account in accounts]
+
+    def get_client(self, session: boto3.session.Session | None = None) -> Any:
         """One IAM client, reused for the whole collection."""
         return build_iam_client(
-            session=self._session(),
+            session=session or self._session(),
             endpoint_url=self.endpoint_url,
             max_attempts=self.max_attempts,
             retry_mode=self.retry_mode,
@@ -122,11 +144,19 @@ class IAMResource(ResourceWithBoto3Configuration):
             verify=None if self.verify is True else self.verify,
         )
 
-    def collect(self, note: Callable[[str], None] | None = None) -> CollectionResult:
-        """The account's full user inventory."""
-        return collect_users(
-            self.get_client(), strategy=self.strategy, max_workers=self.max_workers, note=note
+    def collect(
+        self, account_id: str | None = None, note: Callable[[str], None] | None = None
+    ) -> CollectionResult:
+        """The full user inventory of ``account_id`` (default: the credentials' own account)."""
+        session, account = self.account_session(account_id)
+        result = collect_users(
+            self.get_client(session),
+            strategy=self.strategy,
+            max_workers=self.max_workers,
+            note=note,
         )
+        result.account_id = account
+        return result
 
 
 class EventSinkResource(dg.ConfigurableResource):
@@ -212,21 +242,23 @@ class SnapshotStoreResource(dg.ConfigurableResource):
 
     directory: str = Field(description=f"Folder for the previous snapshot ({STATE_VARIABLE})")
 
-    @property
-    def _path(self) -> Path:
-        return Path(self.directory) / "previous_snapshot.json"
+    def _path(self, account_id: str | None) -> Path:
+        name = f"previous_snapshot-{account_id}.json" if account_id else "previous_snapshot.json"
+        return Path(self.directory) / name
 
-    def load(self) -> dict[str, Any] | None:
+    def load(self, account_id: str | None = None) -> dict[str, Any] | None:
+        """The previous snapshot (of ``account_id`` when the inventory covers several)."""
         try:
-            return json.loads(self._path.read_text(encoding="utf-8"))
+            return json.loads(self._path(account_id).read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
 
-    def save(self, snapshot: dict[str, Any]) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self._path.with_suffix(".partial")
+    def save(self, snapshot: dict[str, Any], account_id: str | None = None) -> None:
+        path = self._path(account_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
         partial.write_text(json.dumps(snapshot, sort_keys=True), encoding="utf-8")
-        partial.replace(self._path)  # atomic: a crash leaves the previous snapshot whole
+        partial.replace(path)  # atomic: a crash leaves the previous snapshot whole
 
 
 class NotifierResource(dg.ConfigurableResource):
@@ -287,8 +319,9 @@ def snapshot_store_from_env() -> SnapshotStoreResource:
 
 
 def iam_resource_from_env() -> IAMResource:
-    """Production IAM access: boto3's chain, plus an optional role from the environment."""
+    """Production IAM access: boto3's chain, plus optional roles from the environment."""
     return IAMResource(
+        member_role_name=os.environ.get(MEMBER_ROLE_VARIABLE) or aws_accounts.DEFAULT_ROLE_NAME,
         strategy=os.environ.get(STRATEGY_VARIABLE) or "auto",
         max_workers=int(os.environ.get(WORKERS_VARIABLE) or 4),
         role_arn=dg.EnvVar(ROLE_VARIABLE) if os.environ.get(ROLE_VARIABLE) else None,

@@ -74,7 +74,7 @@ CONSOLE_USER = {
 # The seed's example event, except `time` and `created_time`: the seed prints 1591275600, which is
 # 2020-06-04T13:00:00Z; CreateDate 2020-06-04T10:00:00Z is 1591264800 in UTC.
 CREATED_EPOCH = 1591264800
-SEED_EVENT = {
+SEED_TABLE_EVENT = {
     "activity_id": 2,
     "activity_name": "Collect",
     "category_name": "Discovery",
@@ -106,6 +106,12 @@ SEED_EVENT = {
         },
     },
 }
+# Beyond the seed's table, every event names the user's AWS account where OCSF puts it.
+ACCOUNT_CLOUD = {
+    "provider": "AWS",
+    "account": {"uid": "123456789012", "type": "AWS Account", "type_id": 10},
+}
+SEED_EVENT = {**SEED_TABLE_EVENT, "cloud": ACCOUNT_CLOUD}
 
 
 def events_for(*raw_users):
@@ -181,7 +187,7 @@ def test_epoch_seconds_are_utc(value, expected):
 
 def test_mapping_output_is_json_and_key_order_is_the_seed_order():
     (event,) = events_for(PROGRAMMATIC_USER)
-    assert list(json.loads(json.dumps(event))) == list(SEED_EVENT)
+    assert list(json.loads(json.dumps(event))) == [*SEED_TABLE_EVENT, "cloud"]
     assert list(event["user"]) == list(SEED_EVENT["user"])
 
 
@@ -209,9 +215,11 @@ GOLDEN = Path(__file__).with_name("golden") / "seed_profile_events.jsonl"
 
 def test_seed_profile_output_is_unchanged_byte_for_byte():
     """The bytes the intake receives for the seed's examples (recorded when the strict profile
-    was added): the default output must never drift."""
+    was added): the seed's fields never drift; the account (``cloud``) is appended after them."""
     from iam_assets.intake import encode_events
 
     events = events_for(PROGRAMMATIC_USER, CONSOLE_USER)
-    lines = "".join(line + "\n" for line in encode_events(events, []))
-    assert lines == GOLDEN.read_text(encoding="utf-8")
+    cloud = ',"cloud":{"provider":"AWS","account":{"uid":"123456789012","type":"AWS Account",'
+    cloud += '"type_id":10}}}'
+    recorded = GOLDEN.read_text(encoding="utf-8").splitlines()
+    assert list(encode_events(events, [])) == [line[:-1] + cloud for line in recorded]

@@ -19,7 +19,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iam_assets import enrich, mapping_table, ocsf, ocsf_checks, ocsf_strict, ocsf_strict_checks
+from iam_assets import (
+    arns,
+    enrich,
+    mapping_table,
+    ocsf,
+    ocsf_checks,
+    ocsf_strict,
+    ocsf_strict_checks,
+)
 from iam_assets.ocsf_strict_checks import validate_strict
 from iam_assets_tests.test_ocsf_mapping import CONSOLE_USER, PROGRAMMATIC_USER
 
@@ -73,6 +81,7 @@ SHIPPED_OBJECTS = (
     "key_value_object",
     "programmatic_credential",
     "ldap_person",
+    "cloud",
 )
 
 
@@ -147,7 +156,11 @@ STRICT_PROGRAMMATIC_EVENT = {
     "severity_id": 1,
     "severity": "Informational",
     "time": CREATED_MILLIS,
-    "metadata": {"version": "1.6.0", "product": {"name": "AWS IAM", "vendor_name": "AWS"}},
+    "metadata": {
+        "version": "1.6.0",
+        "product": {"name": "AWS IAM", "vendor_name": "AWS"},
+        "profiles": ["cloud"],
+    },
     "user": {
         "uid": "AIDAI23HZ27SI6FQMGNHQ",
         "uid_alt": "arn:aws:iam::123456789012:user/service-role/lambda-execution-role",
@@ -167,6 +180,10 @@ STRICT_PROGRAMMATIC_EVENT = {
         },
     },
     "unmapped": {"path": "/service-role/", "is_console_user": False, "access_keys_count": 2},
+    "cloud": {
+        "provider": "AWS",
+        "account": {"uid": "123456789012", "type": "AWS Account", "type_id": 10},
+    },
 }
 
 
@@ -264,7 +281,7 @@ def test_unknown_fields_go_to_unmapped_and_never_appear_as_null():
 
 
 def test_an_arn_without_an_account_id_gives_no_account():
-    assert ocsf_strict.account_id("arn:aws-us-gov:iam::123456789012:user/x") == "123456789012"
+    assert arns.account_id("arn:aws-us-gov:iam::123456789012:user/x") == "123456789012"
     record = records_for(PROGRAMMATIC_USER)[0] | {"arn": "not-an-arn"}
     event = ocsf_strict.strict_user_inventory_event(record)
     assert "account" not in event["user"]
@@ -315,7 +332,7 @@ _DELETE = object()
         (_set("user.has_mfa", None), "user.has_mfa", "null"),
         (_set("unmapped.path", None), "unmapped.path", "null"),
         (_set("user.groups", [None]), "user.groups[0]", ""),
-        (_set("cloud", {"provider": "AWS"}), "cloud", "cloud profile"),
+        (lambda event: event["metadata"].pop("profiles"), "cloud", "cloud profile"),
         (
             _set("user.ldap_person.created_time_dt", "2020-06-04T10:00:00Z"),
             "user.ldap_person.created_time_dt",
@@ -356,8 +373,8 @@ def test_validate_strict_without_a_user_uid_names_the_event_position():
 
 def test_a_profile_listed_in_metadata_allows_its_attributes():
     event = copy.deepcopy(STRICT_PROGRAMMATIC_EVENT)
-    event["metadata"]["profiles"] = ["cloud"]
-    event["cloud"] = {"provider": "AWS"}
+    assert event["metadata"]["profiles"] == ["cloud"]
+    event["cloud"] = {"provider": "AWS"}  # the account is optional in the cloud object
     assert validate_strict([event]) == []
     del event["cloud"]
     problems = validate_strict([event])

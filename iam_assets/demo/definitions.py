@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 
+from iam_assets.aws_accounts import caller_account
 from iam_assets.aws_iam import build_iam_client
 from iam_assets.code_location import build_definitions
 from iam_assets.resources import (
@@ -29,16 +30,22 @@ class DemoIAMResource(IAMResource):
 
     state_directory: str = ".demo/state"
 
-    def get_client(self) -> Any:
+    def _demo_endpoint(self) -> str:
         from iam_assets.demo.embedded_moto import start_seeded_moto
 
         seen_before = SnapshotStoreResource(directory=self.state_directory).load() is not None
+        return start_seeded_moto(with_drift=seen_before)
+
+    def account_session(self, account_id: str | None) -> tuple[boto3.session.Session, str]:
         session = boto3.session.Session(
             aws_access_key_id="demo", aws_secret_access_key="demo", region_name="us-east-1"
         )
+        return session, caller_account(session, self._demo_endpoint()).id
+
+    def get_client(self, session: boto3.session.Session | None = None) -> Any:
         return build_iam_client(
-            session=session,
-            endpoint_url=start_seeded_moto(with_drift=seen_before),
+            session=session or self.account_session(None)[0],
+            endpoint_url=self._demo_endpoint(),
             max_attempts=self.max_attempts,
             retry_mode=self.retry_mode,
         )

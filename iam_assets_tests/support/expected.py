@@ -43,4 +43,8 @@ def expected_event(user: DemoUser, iam_admin: Any) -> dict[str, Any]:
                 "type_id": 40,
             },
         },
+        "cloud": {
+            "provider": "AWS",
+            "account": {"uid": "123456789012", "type": "AWS Account", "type_id": 10},
+        },
     }

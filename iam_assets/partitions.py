@@ -1,0 +1,83 @@
+"""Every account of an AWS Organization as one partition of the graph.
+
+``IAM_ASSETS_ACCOUNTS`` chooses the scope. Unset: the one account of the credentials and an
+unpartitioned graph, so ``dagster asset materialize --select '*'`` works as it always did. Set to
+``organization``: a dynamic partition per active account of the Organization, kept in step by the
+``aws_account_discovery`` sensor. Set to account ids: a partition per listed account, for users
+without access to Organizations.
+"""
+
+import os
+from dataclasses import dataclass
+
+import dagster as dg
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+
+from iam_assets.aws_accounts import parse_account_ids
+from iam_assets.resources import IAMResource
+
+ACCOUNTS_VARIABLE = "IAM_ASSETS_ACCOUNTS"
+ORGANIZATION = "organization"
+DISCOVERY_INTERVAL_SECONDS = 3600
+
+aws_accounts = dg.DynamicPartitionsDefinition(name="aws_accounts")
+
+
+@dataclass(frozen=True)
+class AccountScope:
+    """Which accounts the graph covers: the Organization's, or an explicit list."""
+
+    organization: bool = False
+    account_ids: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.organization:
+            return "the active accounts of the AWS Organization"
+        return f"{len(self.account_ids)} listed account(s)"
+
+
+def account_scope_from_env() -> AccountScope | None:
+    """``None`` for single-account use; a clear error, naming the variable, for a bad value."""
+    value = (os.environ.get(ACCOUNTS_VARIABLE) or "").strip()
+    if not value:
+        return None
+    if value.lower() == ORGANIZATION:
+        return AccountScope(organization=True)
+    try:
+        return AccountScope(account_ids=tuple(parse_account_ids(value)))
+    except ValueError as error:
+        raise ValueError(
+            f"{ACCOUNTS_VARIABLE} must be '{ORGANIZATION}' or a list of account ids: {error}"
+        ) from None
+
+
+def build_discovery_sensor(scope: AccountScope, job: UnresolvedAssetJobDefinition):
+    """Adds a partition for each account that joined and removes those that left; a new
+    account is inventoried at once (one run), without waiting for the daily schedule."""
+
+    @dg.sensor(
+        name="aws_account_discovery",
+        job=job,
+        minimum_interval_seconds=DISCOVERY_INTERVAL_SECONDS,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=f"Keeps one partition per AWS account in step with {scope.describe()}"
+        " (organizations:ListAccounts) and inventories new accounts at once.",
+    )
+    def aws_account_discovery(context: dg.SensorEvaluationContext, iam: IAMResource):
+        wanted = set(iam.organization_accounts() if scope.organization else scope.account_ids)
+        current = set(context.instance.get_dynamic_partitions(aws_accounts.name))
+        joined, left = sorted(wanted - current), sorted(current - wanted)
+        if not joined and not left:
+            return dg.SkipReason(f"{len(current)} account(s), none joined or left")
+        context.log.info(f"accounts joined: {joined or 'none'}; left: {left or 'none'}")
+        requests = []
+        if joined:
+            requests.append(aws_accounts.build_add_request(joined))
+        if left:
+            requests.append(aws_accounts.build_delete_request(left))
+        return dg.SensorResult(
+            run_requests=[dg.RunRequest(partition_key=account) for account in joined],
+            dynamic_partitions_requests=requests,
+        )
+
+    return aws_account_discovery
