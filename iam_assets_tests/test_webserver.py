@@ -6,21 +6,15 @@ check results over GraphQL, then stops every process it started. A headless Chro
 then opens the asset graph, when Chromium is installed.
 """
 
-import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import requests
 
-REPO = Path(__file__).resolve().parents[1]
-DAGSTER = str(Path(sys.executable).with_name("dagster"))
+from iam_assets_tests.support.dagster_dev import REPO, graphql, location_name, running_dagster_dev
+
 GRAPH_ASSETS = {
     "raw_iam_users",
     "enriched_iam_users",
@@ -36,76 +30,20 @@ query Checks($path: [String!]!, $name: String!) {
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def graphql(url: str, query: str, **variables) -> dict:
-    answer = requests.post(
-        f"{url}/graphql", json={"query": query, "variables": variables}, timeout=30
-    )
-    answer.raise_for_status()
-    body = answer.json()
-    assert "errors" not in body, body["errors"]
-    return body["data"]
-
-
 @pytest.fixture(scope="module")
 def dagster_dev(tmp_path_factory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("webserver")
     home = root / "home"
     home.mkdir()
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
-    port = free_port()
     env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
         "IAM_ASSETS_DEMO_OUTBOX": str(root / "outbox"),
         "IAM_ASSETS_STATE_DIR": str(root / "state"),
     }
-    log = (root / "dagster_dev.log").open("w")
-    process = subprocess.Popen(
-        [DAGSTER, "dev", "-m", "iam_assets.demo.definitions", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert process.poll() is None, (root / "dagster_dev.log").read_text()[-3000:]
-            try:
-                if requests.get(f"{url}/server_info", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "dagster dev did not come up in 180 s"
-            time.sleep(1)
+    with running_dagster_dev(
+        "iam_assets.demo.definitions", home, root / "dagster_dev.log", env
+    ) as url:
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)  # webserver, daemon and code servers
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        log.close()
-
-
-def location_name(url: str) -> str:
-    data = graphql(
-        url,
-        """{ workspaceOrError { ... on Workspace {
-        locationEntries { name locationOrLoadError { __typename } } } } }""",
-    )
-    (entry,) = data["workspaceOrError"]["locationEntries"]
-    assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation"
-    return entry["name"]
 
 
 def test_the_daily_job_runs_through_the_webserver_and_its_checks_pass(dagster_dev):
