@@ -17,6 +17,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.session import Session as BotocoreSession
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
+# What the collecting principal needs beyond IAM reads to cover an Organization (the checked-in
+# iam_policy_organization.json); sts:GetCallerIdentity needs no permission.
+ORGANIZATION_ACTIONS = ("organizations:ListAccounts", "sts:AssumeRole")
 SESSION_NAME = "iam-assets"
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 

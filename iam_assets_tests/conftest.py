@@ -14,6 +14,7 @@ import requests
 
 from iam_assets_tests.support.iam_proxy import IAMProxy
 from iam_assets_tests.support.intake_double import IntakeDouble
+from iam_assets_tests.support.webhook_double import WebhookDouble
 
 for variable in (
     "AWS_PROFILE",
@@ -70,6 +71,14 @@ def state(tmp_path):
     from iam_assets.resources import SnapshotStoreResource
 
     return SnapshotStoreResource(directory=str(tmp_path / "state"))
+
+
+@pytest.fixture
+def webhook() -> Iterator[WebhookDouble]:
+    """A loopback JSON webhook that records the alerts it receives."""
+    double = WebhookDouble().start()
+    yield double
+    double.stop()
 
 
 @pytest.fixture

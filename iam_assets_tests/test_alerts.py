@@ -1,7 +1,6 @@
 """Failures are impossible to miss: one alert per run, through Slack, a webhook, or the log."""
 
 import dagster as dg
-import pytest
 
 from iam_assets.alerts import check_failure_alerts, failed_checks, run_failure_alerts
 from iam_assets.assets import ASSETS
@@ -13,14 +12,6 @@ from iam_assets.resources import (
     SekoiaIntakeResource,
     SnapshotStoreResource,
 )
-from iam_assets_tests.support.webhook_double import WebhookDouble
-
-
-@pytest.fixture
-def webhook():
-    double = WebhookDouble().start()
-    yield double
-    double.stop()
 
 
 def run_graph(instance, iam_proxy, intake, tmp_path, **intake_kwargs):

@@ -5,15 +5,18 @@ through the IAM-like proxy, which also refuses the role of one account as IAM wo
 role is missing or does not trust the collector.
 """
 
+import json
 import os
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from iam_assets.alerts import root_cause
-from iam_assets.aws_accounts import role_arn
+from iam_assets import code_location
+from iam_assets.alerts import root_cause, run_failure_alerts
+from iam_assets.aws_accounts import ORGANIZATION_ACTIONS, role_arn
 from iam_assets.code_location import build_definitions
 from iam_assets.partitions import (
     ACCOUNTS_VARIABLE,
@@ -21,7 +24,7 @@ from iam_assets.partitions import (
     account_scope_from_env,
     aws_accounts,
 )
-from iam_assets.resources import IAMResource, SekoiaIntakeResource
+from iam_assets.resources import IAMResource, NotifierResource, SekoiaIntakeResource
 from iam_assets_tests.support.organization import (
     MANAGEMENT_ACCOUNT,
     add_member,
@@ -29,6 +32,7 @@ from iam_assets_tests.support.organization import (
     create_organization,
 )
 
+ORGANIZATION_POLICY = Path(code_location.__file__).with_name("iam_policy_organization.json")
 MEMBERS = {
     "prod": ["prod-deployer", "prod-auditor"],
     "dev": ["dev-alice", "dev-bob", "dev-ci"],
@@ -62,12 +66,27 @@ def discover(defs: dg.Definitions, instance: dg.DagsterInstance):
     return result
 
 
+def alert_on_failure(instance, result, webhook) -> None:
+    """What the run-failure sensor does for this run."""
+    (record,) = instance.get_records_for_run(
+        result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE
+    ).records
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_failure_alerts",
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(result.run_id),
+        dagster_event=record.event_log_entry.dagster_event,
+        resources={"notifier": NotifierResource(webhook_url=webhook.url)},
+    )
+    run_failure_alerts(context.for_run_failure())
+
+
 def partitions(instance: dg.DagsterInstance) -> set[str]:
     return set(instance.get_dynamic_partitions(aws_accounts.name))
 
 
 def test_a_backfill_delivers_every_user_of_every_account_once_and_a_missing_role_fails_alone(
-    moto_endpoint, iam_admin, iam_proxy, intake, state
+    moto_endpoint, iam_admin, iam_proxy, intake, state, webhook
 ):
     accounts = create_organization(moto_endpoint, MEMBERS)
     iam_admin.create_user(UserName="management-breakglass")
@@ -85,6 +104,12 @@ def test_a_backfill_delivers_every_user_of_every_account_once_and_a_missing_role
             )
             for account in sorted(partitions(instance))
         }
+        alert_on_failure(instance, results[accounts["legacy"]], webhook)
+
+    (alert,) = webhook.received  # the failed account's alert names it and the role
+    assert alert["account"] == accounts["legacy"]
+    assert f"for AWS account {accounts['legacy']} failed" in alert["text"]
+    assert missing_role in alert["run_error"]
 
     failed = {account for account, result in results.items() if not result.success}
     assert failed == {accounts["legacy"]}  # and only that one
@@ -110,6 +135,13 @@ def test_a_backfill_delivers_every_user_of_every_account_once_and_a_missing_role
         assert event["cloud"]["provider"] == "AWS"
         assert event["user"]["account"]["uid"].startswith(f"arn:aws:iam::{account}:user/")
         assert event["user"]["account"]["type_id"] == 40  # the seed's fields are unchanged
+
+    outside_iam = {"ListAccounts": "organizations", "AssumeRole": "sts"}
+    policy = json.loads(ORGANIZATION_POLICY.read_text())
+    granted = {action for statement in policy["Statement"] for action in statement["Action"]}
+    assert {f"{outside_iam[a]}:{a}" for a in outside_iam if iam_proxy.actions[a]} == granted
+    assert granted == set(ORGANIZATION_ACTIONS)
+    assert policy["Statement"][1]["Resource"] == role_arn("*")
 
     for account, result in results.items():
         if account in failed:

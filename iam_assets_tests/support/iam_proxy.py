@@ -118,7 +118,9 @@ class IAMProxy(LoopbackServer):
     # -- request handling -------------------------------------------------------------------
     def answer(self, path: str, headers: dict[str, str], body: bytes) -> Answer:
         params = dict(parse_qsl(body.decode()))
-        action = params.get("Action", "")
+        # Query protocol (IAM, STS) names the action in the body; JSON (Organizations) in a header.
+        target = headers.get("x-amz-target", "")
+        action = target.rsplit(".", 1)[-1] if target else params.get("Action", "")
         if self.latency:
             time.sleep(self.latency)
         if self.throttle is not None and not self.throttle.take():
