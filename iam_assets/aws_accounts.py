@@ -75,10 +75,18 @@ def organization_accounts(
         **({"endpoint_url": endpoint_url} if endpoint_url else {}),
     )
     accounts: list[Account] = []
-    for page in client.get_paginator("list_accounts").paginate():
-        for account in page["Accounts"]:
-            if account.get("Status", "ACTIVE") == "ACTIVE":
-                accounts.append(Account(account["Id"], account.get("Name", account["Id"])))
+    try:
+        for page in client.get_paginator("list_accounts").paginate():
+            for account in page["Accounts"]:
+                if account.get("Status", "ACTIVE") == "ACTIVE":
+                    accounts.append(Account(account["Id"], account.get("Name", account["Id"])))
+    except ClientError as error:
+        message = _sts_message(error, "list the Organization's accounts")
+        raise AccountAccessError(
+            f"{message} Run from the management account or a delegated administrator with"
+            " iam_assets/iam_policy_organization.json, or list the accounts in"
+            " IAM_ASSETS_ACCOUNTS instead of 'organization'."
+        ) from None
     return sorted(accounts, key=lambda account: account.id)
 
 
@@ -102,12 +110,14 @@ def assumed_role_session(
     external_id: str | None = None,
     endpoint_url: str | None = None,
     session_name: str = SESSION_NAME,
+    duration_seconds: int = 3600,
 ) -> boto3.session.Session:
-    """A session in another account whose credentials refresh before they expire."""
+    """A session in another account whose credentials refresh before they expire (botocore
+    assumes the role again in the last 15 minutes of each session)."""
     source_credentials = source.get_credentials()
     if source_credentials is None:
         raise RuntimeError("no source credentials to assume a role with")
-    extra: dict[str, Any] = {"RoleSessionName": session_name}
+    extra: dict[str, Any] = {"RoleSessionName": session_name, "DurationSeconds": duration_seconds}
     if external_id:
         extra["ExternalId"] = external_id
 

@@ -4,6 +4,8 @@ import boto3
 import pytest
 
 from iam_assets.aws_accounts import (
+    AccountAccessError,
+    account_session,
     assumed_role_session,
     caller_account,
     organization_accounts,
@@ -48,3 +50,38 @@ def test_explicit_account_lists_are_validated():
     ]
     with pytest.raises(ValueError, match="12345"):
         parse_account_ids("111111111111,12345")
+
+
+def test_assumed_credentials_are_renewed_before_they_expire(moto_endpoint, iam_admin, iam_proxy):
+    """A session that is already in its last 15 minutes assumes the role again on next use,
+    so a collection longer than the session never meets an expired token."""
+    arn = role_arn("210987654321")
+    session = assumed_role_session(
+        boto3.session.Session(), arn, endpoint_url=iam_proxy.url, duration_seconds=900
+    )
+    iam = build_iam_client(session=session, endpoint_url=iam_proxy.url)
+    iam.list_users()
+    iam.list_users()
+    assert iam_proxy.actions["AssumeRole"] >= 2  # renewed, not reused until it expired
+    assert session.get_credentials().get_frozen_credentials().access_key
+
+
+def test_a_denied_organization_listing_says_what_to_grant_or_configure(iam_admin, iam_proxy):
+    iam_proxy.fail("ListAccounts", code="AccessDeniedException", status=400)
+    with pytest.raises(AccountAccessError) as raised:
+        organization_accounts(boto3.session.Session(), iam_proxy.url)
+    message = str(raised.value)
+    assert "AccessDeniedException" in message
+    assert "iam_policy_organization.json" in message and "IAM_ASSETS_ACCOUNTS" in message
+
+
+def test_a_role_that_cannot_be_assumed_is_reported_with_its_arn(iam_admin, iam_proxy):
+    arn = role_arn("210987654321", "InventoryReader")
+    iam_proxy.fail("AssumeRole")
+    with pytest.raises(AccountAccessError, match=f"Cannot assume role {arn}.*AccessDenied"):
+        account_session(
+            boto3.session.Session(),
+            "210987654321",
+            role_name="InventoryReader",
+            endpoint_url=iam_proxy.url,
+        )
