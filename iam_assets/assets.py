@@ -12,7 +12,8 @@ from iam_assets.intake import IntakeError
 from iam_assets.resources import EventSinkResource, IAMResource, SnapshotStoreResource
 
 GROUP = "iam_inventory"
-# Concurrency pool of the IAM reads: its limit (dagster.yaml) caps collections across runs.
+# Concurrency pool of the IAM reads: its limit (deploy/dagster.production.yaml) caps the
+# collections in flight across runs.
 IAM_POOL = "aws_iam"
 
 
@@ -50,9 +51,7 @@ def account_of(context: dg.AssetExecutionContext) -> str | None:
     return context.partition_key if context.has_partition_key else None
 
 
-def collect_raw_users(
-    context: dg.AssetExecutionContext, iam: IAMResource
-) -> dg.Output[list[dict]]:
+def collect_raw_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg.Output[list[dict]]:
     result = iam.collect(account_of(context), note=context.log.warning)
     unknown = result.unknown_fields
     if unknown:

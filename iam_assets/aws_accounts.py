@@ -141,6 +141,33 @@ def assumed_role_session(
     return boto3.session.Session(botocore_session=botocore_session, region_name=source.region_name)
 
 
+def checked_role_session(
+    source: boto3.session.Session,
+    arn: str,
+    *,
+    purpose: str,
+    hint: str,
+    external_id: str | None = None,
+    endpoint_url: str | None = None,
+) -> boto3.session.Session:
+    """``assumed_role_session``, with the role assumed once now: a role that cannot be assumed
+    fails here, naming its ARN, ``purpose`` and ``hint``, not somewhere inside a collection."""
+    session = assumed_role_session(source, arn, external_id=external_id, endpoint_url=endpoint_url)
+    try:
+        session.get_credentials().get_frozen_credentials()
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "Unknown")
+        message = error.response.get("Error", {}).get("Message", "")
+        raise AccountAccessError(
+            f"Cannot assume role {arn} {purpose}: {code}: {message}. {hint}"
+        ) from None
+    except BotoCoreError as error:
+        raise AccountAccessError(
+            f"Cannot assume role {arn} {purpose}: {type(error).__name__}"
+        ) from None
+    return session
+
+
 def account_session(
     source: boto3.session.Session,
     account_id: str,
@@ -150,23 +177,13 @@ def account_session(
     external_id: str | None = None,
     endpoint_url: str | None = None,
 ) -> boto3.session.Session:
-    """A session in ``account_id`` through its role, checked now: a role that cannot be assumed
-    fails here, naming the role ARN, rather than somewhere inside the collection."""
-    arn = role_arn(account_id, role_name, partition)
-    session = assumed_role_session(source, arn, external_id=external_id, endpoint_url=endpoint_url)
-    try:
-        session.get_credentials().get_frozen_credentials()  # assumes the role once, now
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "Unknown")
-        message = error.response.get("Error", {}).get("Message", "")
-        raise AccountAccessError(
-            f"Cannot assume role {arn} to inventory AWS account {account_id}: {code}: {message}."
-            " Create the role in that account (IAM_ASSETS_MEMBER_ROLE_NAME names it), trust the"
-            " collecting principal in it, and check IAM_ASSETS_EXTERNAL_ID."
-        ) from None
-    except BotoCoreError as error:
-        raise AccountAccessError(
-            f"Cannot assume role {arn} to inventory AWS account {account_id}:"
-            f" {type(error).__name__}"
-        ) from None
-    return session
+    """A session in ``account_id`` through its member role, checked now."""
+    return checked_role_session(
+        source,
+        role_arn(account_id, role_name, partition),
+        purpose=f"to inventory AWS account {account_id}",
+        hint="Create the role in that account (IAM_ASSETS_MEMBER_ROLE_NAME names it), trust the"
+        " collecting principal in it, and check IAM_ASSETS_EXTERNAL_ID.",
+        external_id=external_id,
+        endpoint_url=endpoint_url,
+    )

@@ -10,8 +10,8 @@ from iam_assets.ocsf_checks import Problem
 
 SHOWN_PROBLEMS = 25
 # By key, so that the same checks serve the graph partitioned by account or not.
-ocsf_user_inventory = dg.AssetKey("ocsf_user_inventory")
-enriched_iam_users = dg.AssetKey("enriched_iam_users")
+OCSF_EVENTS = dg.AssetKey("ocsf_user_inventory")
+ENRICHED_USERS = dg.AssetKey("enriched_iam_users")
 
 
 def _profile(context: dg.AssetCheckExecutionContext) -> str:
@@ -20,7 +20,7 @@ def _profile(context: dg.AssetCheckExecutionContext) -> str:
     partition = context.run.tags.get("dagster/partition")
     records = context.instance.fetch_materializations(
         dg.AssetRecordsFilter(
-            asset_key=ocsf_user_inventory,
+            asset_key=OCSF_EVENTS,
             asset_partitions=[partition] if partition else None,
         ),
         limit=1,
@@ -121,7 +121,7 @@ def build_checks(
     """The checks, partitioned as the assets they check (by AWS account, or not)."""
     return [
         dg.asset_check(
-            asset=ocsf_user_inventory,
+            asset=OCSF_EVENTS,
             blocking=True,
             description=(
                 "OCSF 1.6.0 required attributes of class 5003 present; at-least-one rules hold."
@@ -129,7 +129,7 @@ def build_checks(
             partitions_def=partitions_def,
         )(ocsf_required_fields),
         dg.asset_check(
-            asset=ocsf_user_inventory,
+            asset=OCSF_EVENTS,
             blocking=True,
             description=(
                 "Class, category, activity, type and severity are consistent: type_uid ="
@@ -138,7 +138,7 @@ def build_checks(
             partitions_def=partitions_def,
         )(ocsf_constants_consistent),
         dg.asset_check(
-            asset=ocsf_user_inventory,
+            asset=OCSF_EVENTS,
             blocking=True,
             description=(
                 "The events follow their profile's schema. `sekoia`: the seed's table —"
@@ -150,14 +150,14 @@ def build_checks(
             partitions_def=partitions_def,
         )(ocsf_types_valid),
         dg.asset_check(
-            asset=ocsf_user_inventory,
+            asset=OCSF_EVENTS,
             blocking=True,
             additional_ins={"raw_iam_users": dg.AssetIn("raw_iam_users")},
             description="Exactly one event per collected IAM user, and user.uid is unique.",
             partitions_def=partitions_def,
         )(ocsf_one_event_per_user),
         dg.asset_check(
-            asset=ocsf_user_inventory,
+            asset=OCSF_EVENTS,
             blocking=False,
             description=(
                 "Every event fits the intake's 250 KiB limit. Oversized events are skipped by the"
@@ -166,7 +166,7 @@ def build_checks(
             partitions_def=partitions_def,
         )(ocsf_event_size),
         dg.asset_check(
-            asset=enriched_iam_users,
+            asset=ENRICHED_USERS,
             blocking=False,
             description=(
                 "Every field of every user could be read. A WARN lists the users whose fields are"

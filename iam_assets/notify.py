@@ -38,8 +38,7 @@ class Alert:
         head = (
             f"iam-assets: run of {self.job}{where} failed"
             if self.run_error
-            else f"iam-assets: {len(self.failed_checks)} asset check(s) failed in"
-            f" {self.job}{where}"
+            else f"iam-assets: {len(self.failed_checks)} asset check(s) failed in {self.job}{where}"
         )
         lines = [f"{head} — {self.run_url}"]
         if self.run_error:

@@ -103,8 +103,13 @@ class IAMResource(ResourceWithBoto3Configuration):
             )
         if not self.role_arn:
             return session
-        return aws_accounts.assumed_role_session(
-            session, self.role_arn, external_id=self.external_id, endpoint_url=self.endpoint_url
+        return aws_accounts.checked_role_session(
+            session,
+            self.role_arn,
+            purpose=f"given in {ROLE_VARIABLE}",
+            hint=f"Check {ROLE_VARIABLE}, the role's trust policy and {EXTERNAL_ID_VARIABLE}.",
+            external_id=self.external_id,
+            endpoint_url=self.endpoint_url,
         )
 
     def account_session(self, account_id: str | None) -> tuple[boto3.session.Session, str]:

@@ -65,8 +65,7 @@ def daily_schedule(
             return dg.SkipReason("no AWS account partition yet: aws_account_discovery adds them")
         day = context.scheduled_execution_time.strftime("%Y-%m-%d")
         return [
-            dg.RunRequest(run_key=f"{day}-{account}", partition_key=account)
-            for account in accounts
+            dg.RunRequest(run_key=f"{day}-{account}", partition_key=account) for account in accounts
         ]
 
     return every_account

@@ -85,3 +85,20 @@ def test_a_role_that_cannot_be_assumed_is_reported_with_its_arn(iam_admin, iam_p
             role_name="InventoryReader",
             endpoint_url=iam_proxy.url,
         )
+
+
+def test_the_resource_reads_the_account_of_the_role_it_is_given(iam_admin, iam_proxy):
+    from iam_assets.resources import IAMResource
+
+    hub = role_arn("210987654321", "InventoryHub")
+    session = assumed_role_session(boto3.session.Session(), hub, endpoint_url=iam_proxy.url)
+    build_iam_client(session=session, endpoint_url=iam_proxy.url).create_user(UserName="hub-user")
+    iam_proxy.actions.clear()
+    result = IAMResource(endpoint_url=iam_proxy.url, role_arn=hub, max_attempts=2).collect()
+    assert result.account_id == "210987654321"
+    assert [user["UserName"] for user in result.users] == ["hub-user"]
+    assert iam_proxy.actions["GetCallerIdentity"] == 1  # names the account, no permission needed
+
+    iam_proxy.fail("AssumeRole")
+    with pytest.raises(AccountAccessError, match=f"{hub} given in IAM_ASSETS_ROLE_ARN"):
+        IAMResource(endpoint_url=iam_proxy.url, role_arn=hub, max_attempts=1).collect()
