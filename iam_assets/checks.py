@@ -1,6 +1,7 @@
 """Asset checks. The OCSF checks are blocking: an invalid event is never delivered."""
 
 from collections.abc import Sequence
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -115,65 +116,73 @@ def iam_fields_known(enriched_iam_users: pd.DataFrame) -> dg.AssetCheckResult:
     )
 
 
+# (check function, asset, blocking, description, extra decorator arguments)
+_CHECK_SPECS: tuple[tuple[Any, dg.AssetKey, bool, str, dict[str, Any]], ...] = (
+    (
+        ocsf_required_fields,
+        OCSF_EVENTS,
+        True,
+        "OCSF 1.6.0 required attributes of class 5003 present; at-least-one rules hold.",
+        {},
+    ),
+    (
+        ocsf_constants_consistent,
+        OCSF_EVENTS,
+        True,
+        "Class, category, activity, type and severity are consistent: type_uid ="
+        " class_uid*100 + activity_id, every name matches its id.",
+        {},
+    ),
+    (
+        ocsf_types_valid,
+        OCSF_EVENTS,
+        True,
+        "The events follow their profile's schema. `sekoia`: the seed's table —"
+        " integers, booleans (or null when unknown), tags as a string map, epoch seconds"
+        " in a plausible range. `ocsf`: the official 1.6.0 model (pydantic-ocsf) plus"
+        " what it skips — no attribute outside 1.6.0, required and at-least-one rules,"
+        " no nulls, milliseconds.",
+        {},
+    ),
+    (
+        ocsf_one_event_per_user,
+        OCSF_EVENTS,
+        True,
+        "Exactly one event per collected IAM user, and user.uid is unique.",
+        {"additional_ins": {"raw_iam_users": dg.AssetIn("raw_iam_users")}},
+    ),
+    (
+        ocsf_event_size,
+        OCSF_EVENTS,
+        False,
+        "Every event fits the intake's 250 KiB limit. Oversized events are skipped by the"
+        " delivery (the rest still goes) and named here; not blocking, but an ERROR.",
+        {},
+    ),
+    (
+        iam_fields_known,
+        ENRICHED_USERS,
+        False,
+        "Every field of every user could be read. A WARN lists the users whose fields are"
+        " unknown because an IAM read was denied (those fields are null in the events).",
+        {},
+    ),
+)
+
+
 def build_checks(
     partitions_def: dg.PartitionsDefinition | None = None,
 ) -> list[dg.AssetChecksDefinition]:
     """The checks, partitioned as the assets they check (by AWS account, or not)."""
     return [
         dg.asset_check(
-            asset=OCSF_EVENTS,
-            blocking=True,
-            description=(
-                "OCSF 1.6.0 required attributes of class 5003 present; at-least-one rules hold."
-            ),
+            asset=asset,
+            blocking=blocking,
+            description=description,
             partitions_def=partitions_def,
-        )(ocsf_required_fields),
-        dg.asset_check(
-            asset=OCSF_EVENTS,
-            blocking=True,
-            description=(
-                "Class, category, activity, type and severity are consistent: type_uid ="
-                " class_uid*100 + activity_id, every name matches its id."
-            ),
-            partitions_def=partitions_def,
-        )(ocsf_constants_consistent),
-        dg.asset_check(
-            asset=OCSF_EVENTS,
-            blocking=True,
-            description=(
-                "The events follow their profile's schema. `sekoia`: the seed's table —"
-                " integers, booleans (or null when unknown), tags as a string map, epoch seconds"
-                " in a plausible range. `ocsf`: the official 1.6.0 model (pydantic-ocsf) plus"
-                " what it skips — no attribute outside 1.6.0, required and at-least-one rules,"
-                " no nulls, milliseconds."
-            ),
-            partitions_def=partitions_def,
-        )(ocsf_types_valid),
-        dg.asset_check(
-            asset=OCSF_EVENTS,
-            blocking=True,
-            additional_ins={"raw_iam_users": dg.AssetIn("raw_iam_users")},
-            description="Exactly one event per collected IAM user, and user.uid is unique.",
-            partitions_def=partitions_def,
-        )(ocsf_one_event_per_user),
-        dg.asset_check(
-            asset=OCSF_EVENTS,
-            blocking=False,
-            description=(
-                "Every event fits the intake's 250 KiB limit. Oversized events are skipped by the"
-                " delivery (the rest still goes) and named here; not blocking, but an ERROR."
-            ),
-            partitions_def=partitions_def,
-        )(ocsf_event_size),
-        dg.asset_check(
-            asset=ENRICHED_USERS,
-            blocking=False,
-            description=(
-                "Every field of every user could be read. A WARN lists the users whose fields are"
-                " unknown because an IAM read was denied (those fields are null in the events)."
-            ),
-            partitions_def=partitions_def,
-        )(iam_fields_known),
+            **extra,
+        )(check)
+        for check, asset, blocking, description, extra in _CHECK_SPECS
     ]
 
 
