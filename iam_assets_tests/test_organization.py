@@ -85,7 +85,7 @@ def partitions(instance: dg.DagsterInstance) -> set[str]:
     return set(instance.get_dynamic_partitions(aws_accounts.name))
 
 
-def test_a_backfill_delivers_every_user_of_every_account_once_and_a_missing_role_fails_alone(
+def test_every_account_partition_delivers_its_users_once_and_a_missing_role_fails_alone(
     moto_endpoint, iam_admin, iam_proxy, intake, state, webhook
 ):
     accounts = create_organization(moto_endpoint, MEMBERS)
