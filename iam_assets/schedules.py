@@ -9,8 +9,8 @@ from iam_assets.assets import GROUP
 
 CRON_VARIABLE = "IAM_ASSETS_SCHEDULE_CRON"
 DEFAULT_CRON = "0 6 * * *"  # 06:00 UTC every day
-# Single-account runs carry this tag (limited to one at a time in dagster.yaml); runs of an
-# account partition carry Dagster's own ``dagster/partition`` tag, limited per account.
+# Single-account runs carry this tag; runs of an account partition carry Dagster's own
+# ``dagster/partition`` tag. deploy/dagster.production.yaml allows one run per value of each.
 ACCOUNT_TAG = "iam_assets/account"
 JOB_NAME = "iam_inventory_job"
 SCHEDULE_NAME = "daily_iam_inventory"
