@@ -77,9 +77,11 @@ def organization_accounts(
     accounts: list[Account] = []
     try:
         for page in client.get_paginator("list_accounts").paginate():
-            for account in page["Accounts"]:
-                if account.get("Status", "ACTIVE") == "ACTIVE":
-                    accounts.append(Account(account["Id"], account.get("Name", account["Id"])))
+            accounts.extend(
+                Account(account["Id"], account.get("Name") or account["Id"])
+                for account in page["Accounts"]
+                if is_active(account)
+            )
     except ClientError as error:
         message = _sts_message(error, "list the Organization's accounts")
         raise AccountAccessError(
@@ -88,6 +90,13 @@ def organization_accounts(
             " IAM_ASSETS_ACCOUNTS instead of 'organization'."
         ) from None
     return sorted(accounts, key=lambda account: account.id)
+
+
+def is_active(account: dict[str, Any]) -> bool:
+    """Whether ListAccounts reports the account active. AWS retires ``Status`` in favour of
+    ``State`` (September 2026), so ``State`` is read first; an account reporting neither is not
+    assumed active (it would fail its partition on a role it may not have)."""
+    return (account.get("State") or account.get("Status")) == "ACTIVE"
 
 
 def parse_account_ids(text: str) -> list[str]:

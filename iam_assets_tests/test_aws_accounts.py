@@ -8,6 +8,7 @@ from iam_assets.aws_accounts import (
     account_session,
     assumed_role_session,
     caller_account,
+    is_active,
     organization_accounts,
     parse_account_ids,
     role_arn,
@@ -41,6 +42,17 @@ def test_active_organization_accounts_and_a_session_in_each(moto_endpoint, iam_a
     assert [user["UserName"] for user in users] == ["only-in-prod"]
     assert users[0]["Arn"].startswith(f"arn:aws:iam::{created[0]}:user/")
     assert "only-in-prod" not in {u["UserName"] for u in iam_admin.list_users()["Users"]}
+
+
+def test_account_state_wins_over_the_retired_status_and_nothing_is_assumed_active():
+    """ListAccounts' ``Status`` is retired in favour of ``State`` (September 2026): an answer
+    with ``State`` only, or with both disagreeing, is read by ``State``; one with neither is
+    not taken for active."""
+    assert is_active({"Id": "111111111111", "State": "ACTIVE"})
+    assert not is_active({"Id": "111111111111", "State": "PENDING_ACTIVATION"})
+    assert not is_active({"Id": "111111111111", "State": "CLOSED", "Status": "ACTIVE"})
+    assert is_active({"Id": "111111111111", "Status": "ACTIVE"})
+    assert not is_active({"Id": "111111111111"})
 
 
 def test_explicit_account_lists_are_validated():
