@@ -187,7 +187,10 @@ def test_the_production_instance_and_its_kubernetes_launcher_config_are_valid(
     assert result.value["job_namespace"] == "iam-assets"
     assert result.value["instance_config_map"]  # run pods read this very file
     assert result.value["env_secrets"] == ["iam-assets-secrets"]
-    assert "IAM_ASSETS_ACCOUNTS" in result.value["env_vars"]
+    assert result.value["env_config_maps"] == ["iam-assets-settings"]
+    # A bare name in env_vars is read from the daemon's environment at each launch, and the
+    # launch fails when it is unset: settings travel in the ConfigMap instead.
+    assert all("=" in variable for variable in result.value.get("env_vars") or [])
 
     limits = {
         limit["key"]: limit for limit in config["concurrency"]["runs"]["tag_concurrency_limits"]
