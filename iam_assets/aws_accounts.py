@@ -35,17 +35,33 @@ class Account:
     partition: str = "aws"  # aws, aws-cn, aws-us-gov: the ARN prefix of the account's roles
 
 
-def caller_account(session: boto3.session.Session, endpoint_url: str | None = None) -> Account:
+def _client(
+    session: boto3.session.Session,
+    service: str,
+    endpoint_url: str | None,
+    verify: bool | str | None,
+) -> Any:
+    """A client of ``service`` on the IAM resource's endpoint and TLS settings when they are set
+    explicitly; otherwise botocore resolves both (``AWS_ENDPOINT_URL_STS``, ``AWS_CA_BUNDLE``)."""
+    kwargs: dict[str, Any] = {"region_name": session.region_name or "us-east-1"}
+    if endpoint_url:
+        kwargs["endpoint_url"] = endpoint_url
+    if verify is not None:
+        kwargs["verify"] = verify
+    return session.client(service, **kwargs)
+
+
+def caller_account(
+    session: boto3.session.Session,
+    endpoint_url: str | None = None,
+    verify: bool | str | None = None,
+) -> Account:
     """The account the credentials belong to: the single-account inventory's one account.
 
     ``sts:GetCallerIdentity`` needs no permission; it fails only on bad or expired credentials,
     which it reports first and clearly.
     """
-    sts = session.client(
-        "sts",
-        region_name=session.region_name or "us-east-1",
-        **({"endpoint_url": endpoint_url} if endpoint_url else {}),
-    )
+    sts = _client(session, "sts", endpoint_url, verify)
     try:
         identity = sts.get_caller_identity()
     except ClientError as error:
@@ -66,14 +82,12 @@ def _sts_message(error: ClientError, doing: str) -> str:
 
 
 def organization_accounts(
-    session: boto3.session.Session, endpoint_url: str | None = None
+    session: boto3.session.Session,
+    endpoint_url: str | None = None,
+    verify: bool | str | None = None,
 ) -> list[Account]:
     """Active accounts of the Organization (call from the management or a delegated admin)."""
-    client = session.client(
-        "organizations",
-        region_name=session.region_name or "us-east-1",
-        **({"endpoint_url": endpoint_url} if endpoint_url else {}),
-    )
+    client = _client(session, "organizations", endpoint_url, verify)
     accounts: list[Account] = []
     try:
         for page in client.get_paginator("list_accounts").paginate():
@@ -118,6 +132,7 @@ def assumed_role_session(
     *,
     external_id: str | None = None,
     endpoint_url: str | None = None,
+    verify: bool | str | None = None,
     session_name: str = SESSION_NAME,
     duration_seconds: int = 3600,
 ) -> boto3.session.Session:
@@ -133,6 +148,8 @@ def assumed_role_session(
     def client_creator(service: str, **kwargs: Any) -> Any:
         if endpoint_url:
             kwargs.setdefault("endpoint_url", endpoint_url)
+        if verify is not None:
+            kwargs.setdefault("verify", verify)
         kwargs.setdefault("region_name", source.region_name or "us-east-1")
         return source.client(service, **kwargs)
 
@@ -158,10 +175,13 @@ def checked_role_session(
     hint: str,
     external_id: str | None = None,
     endpoint_url: str | None = None,
+    verify: bool | str | None = None,
 ) -> boto3.session.Session:
     """``assumed_role_session``, with the role assumed once now: a role that cannot be assumed
     fails here, naming its ARN, ``purpose`` and ``hint``, not somewhere inside a collection."""
-    session = assumed_role_session(source, arn, external_id=external_id, endpoint_url=endpoint_url)
+    session = assumed_role_session(
+        source, arn, external_id=external_id, endpoint_url=endpoint_url, verify=verify
+    )
     try:
         session.get_credentials().get_frozen_credentials()
     except ClientError as error:
@@ -185,6 +205,7 @@ def account_session(
     partition: str = "aws",
     external_id: str | None = None,
     endpoint_url: str | None = None,
+    verify: bool | str | None = None,
 ) -> boto3.session.Session:
     """A session in ``account_id`` through its member role, checked now."""
     return checked_role_session(
@@ -195,4 +216,5 @@ def account_session(
         " collecting principal in it, and check IAM_ASSETS_EXTERNAL_ID.",
         external_id=external_id,
         endpoint_url=endpoint_url,
+        verify=verify,
     )

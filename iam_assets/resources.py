@@ -87,6 +87,11 @@ class IAMResource(ResourceWithBoto3Configuration):
         if self.max_workers < 1:
             raise ValueError(f"{WORKERS_VARIABLE} / max_workers must be at least 1")
 
+    @property
+    def _verify(self) -> bool | None:
+        """TLS verification as configured; ``None`` lets botocore decide (``AWS_CA_BUNDLE``)."""
+        return None if self.verify is True else self.verify
+
     def _session(self) -> boto3.session.Session:
         """boto3's chain (or the explicit keys), then the optional role of ``role_arn``."""
         session = boto3.session.Session(
@@ -110,6 +115,7 @@ class IAMResource(ResourceWithBoto3Configuration):
             hint=f"Check {ROLE_VARIABLE}, the role's trust policy and {EXTERNAL_ID_VARIABLE}.",
             external_id=self.external_id,
             endpoint_url=self.endpoint_url,
+            verify=self._verify,
         )
 
     def account_session(self, account_id: str | None) -> tuple[boto3.session.Session, str]:
@@ -119,7 +125,7 @@ class IAMResource(ResourceWithBoto3Configuration):
         are. Any other account: its ``member_role_name`` role, assumed and checked now.
         """
         source = self._session()
-        caller = aws_accounts.caller_account(source, self.endpoint_url)
+        caller = aws_accounts.caller_account(source, self.endpoint_url, self._verify)
         if account_id is None or account_id == caller.id:
             return source, caller.id
         session = aws_accounts.account_session(
@@ -129,13 +135,16 @@ class IAMResource(ResourceWithBoto3Configuration):
             partition=caller.partition,
             external_id=self.external_id,
             endpoint_url=self.endpoint_url,
+            verify=self._verify,
         )
         return session, account_id
 
     def organization_accounts(self) -> list[str]:
         """Ids of the Organization's active accounts (run from the management account or a
         delegated administrator)."""
-        accounts = aws_accounts.organization_accounts(self._session(), self.endpoint_url)
+        accounts = aws_accounts.organization_accounts(
+            self._session(), self.endpoint_url, self._verify
+        )
         return [account.id for account in accounts]
 
     def get_client(self, session: boto3.session.Session | None = None) -> Any:
@@ -146,7 +155,7 @@ class IAMResource(ResourceWithBoto3Configuration):
             max_attempts=self.max_attempts,
             retry_mode=self.retry_mode,
             max_pool_connections=max(10, self.max_workers * 2),
-            verify=None if self.verify is True else self.verify,
+            verify=self._verify,
         )
 
     def collect(

@@ -114,3 +114,29 @@ def test_the_resource_reads_the_account_of_the_role_it_is_given(iam_admin, iam_p
     iam_proxy.fail("AssumeRole")
     with pytest.raises(AccountAccessError, match=f"{hub} given in IAM_ASSETS_ROLE_ARN"):
         IAMResource(endpoint_url=iam_proxy.url, role_arn=hub, max_attempts=1).collect()
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # as configured
+def test_the_resource_tls_setting_reaches_sts_as_well_as_iam(moto_endpoint, iam_admin, tmp_path):
+    """An endpoint behind a private certificate, with ``verify`` off as configured: naming the
+    account (STS), assuming the member role (STS) and reading IAM all honour it, or none would
+    get past the handshake."""
+    from botocore.exceptions import SSLError
+
+    from iam_assets.resources import IAMResource
+    from iam_assets_tests.support.iam_proxy import IAMProxy
+    from iam_assets_tests.support.tls import self_signed_context
+
+    proxy = IAMProxy(moto_endpoint, tls=self_signed_context(tmp_path)).start()
+    try:
+        assert proxy.url.startswith("https://127.0.0.1:")
+        member = "210987654321"
+        result = IAMResource(endpoint_url=proxy.url, verify=False, max_attempts=1).collect(member)
+        assert result.account_id == member
+        assert {"GetCallerIdentity", "AssumeRole", "GetAccountAuthorizationDetails"} <= set(
+            proxy.actions
+        )
+        with pytest.raises(SSLError):
+            IAMResource(endpoint_url=proxy.url, max_attempts=1).collect(member)
+    finally:
+        proxy.stop()

@@ -10,6 +10,7 @@ answers ``Throttling`` (HTTP 400) when empty.
 from __future__ import annotations
 
 import http.client
+import ssl
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -83,6 +84,7 @@ class IAMProxy(LoopbackServer):
         max_page: dict[str, int] | None = None,
         latency_seconds: float = 0.0,
         throttle: TokenBucket | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         parts = urlsplit(upstream)
         self.upstream_host = parts.hostname or "127.0.0.1"
@@ -97,7 +99,7 @@ class IAMProxy(LoopbackServer):
         self.throttle = throttle
         self.throttled = 0
         self._lock = threading.Lock()
-        self._serve()
+        self._serve(tls)
 
     def fail(
         self,

@@ -1,6 +1,7 @@
 """The shared part of the test doubles: a threaded HTTP server on 127.0.0.1, on a free port."""
 
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -10,7 +11,8 @@ Answer = tuple[int | None, dict[str, str], bytes]  # status None: drop the conne
 class LoopbackServer:
     """Answers every POST with ``self.answer(path, lower-cased headers, body)``."""
 
-    def _serve(self) -> None:
+    def _serve(self, tls: ssl.SSLContext | None = None) -> None:
+        """Serve plain HTTP, or HTTPS with ``tls`` (a server context holding its certificate)."""
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,6 +39,9 @@ class LoopbackServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        self._scheme = "https" if tls else "http"
+        if tls:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
         )
@@ -47,7 +52,7 @@ class LoopbackServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self._scheme}://{host}:{port}"
 
     def start(self):
         self._thread.start()
