@@ -16,17 +16,14 @@ from iam_assets_tests.support.iam_proxy import IAMProxy
 from iam_assets_tests.support.intake_double import IntakeDouble
 from iam_assets_tests.support.webhook_double import WebhookDouble
 
-for variable in (
-    "AWS_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_IAM",
-    "AWS_ENDPOINT_URL_STS",
-    "SEKOIA_INTAKE_URL",
-    "SEKOIA_INTAKE_KEY",
-    "IAM_ASSETS_ROLE_ARN",
-):
-    os.environ.pop(variable, None)
+# The machine's own settings must not steer the tests: no real endpoint, profile, intake or
+# scope (IAM_ASSETS_REQUIRE_POSTGRES, set by CI for the tests themselves, stays).
+for variable in list(os.environ):
+    if (
+        variable.startswith(("AWS_", "SEKOIA_", "IAM_ASSETS_"))
+        and variable != "IAM_ASSETS_REQUIRE_POSTGRES"
+    ):
+        os.environ.pop(variable)
 os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
     AWS_SECRET_ACCESS_KEY="testing",
