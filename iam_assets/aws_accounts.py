@@ -213,7 +213,9 @@ def account_session(
         role_arn(account_id, role_name, partition),
         purpose=f"to inventory AWS account {account_id}",
         hint="Create the role in that account (IAM_ASSETS_MEMBER_ROLE_NAME names it), trust the"
-        " collecting principal in it, and check IAM_ASSETS_EXTERNAL_ID.",
+        " collecting principal in it, allow that principal sts:AssumeRole on it"
+        " (iam_policy_organization.json), and check IAM_ASSETS_EXTERNAL_ID; or leave the account"
+        " out with IAM_ASSETS_EXCLUDE_ACCOUNTS.",
         external_id=external_id,
         endpoint_url=endpoint_url,
         verify=verify,

@@ -4,10 +4,13 @@
 unpartitioned graph, so ``dagster asset materialize --select '*'`` works as it always did. Set to
 ``organization``: a dynamic partition per active account of the Organization, kept in step by the
 ``aws_account_discovery`` sensor. Set to account ids: a partition per listed account, for users
-without access to Organizations.
+without access to Organizations. ``IAM_ASSETS_EXCLUDE_ACCOUNTS`` leaves accounts out of either:
+typically the management account when collecting from a delegated administrator that has no
+role there.
 """
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dagster as dg
@@ -17,6 +20,7 @@ from iam_assets.aws_accounts import parse_account_ids
 from iam_assets.resources import IAMResource
 
 ACCOUNTS_VARIABLE = "IAM_ASSETS_ACCOUNTS"
+EXCLUDED_VARIABLE = "IAM_ASSETS_EXCLUDE_ACCOUNTS"
 ORGANIZATION = "organization"
 DISCOVERY_INTERVAL_SECONDS = 3600
 
@@ -29,22 +33,38 @@ class AccountScope:
 
     organization: bool = False
     account_ids: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        if self.organization:
-            return "the active accounts of the AWS Organization"
-        return f"{len(self.account_ids)} listed account(s)"
+        scope = (
+            "the active accounts of the AWS Organization"
+            if self.organization
+            else f"{len(self.account_ids)} listed account(s)"
+        )
+        return f"{scope}, except {', '.join(self.excluded)}" if self.excluded else scope
+
+    def accounts(self, organization_accounts: Callable[[], list[str]]) -> set[str]:
+        """The account ids to inventory; ``organization_accounts`` is called only when needed."""
+        listed = organization_accounts() if self.organization else self.account_ids
+        return set(listed) - set(self.excluded)
 
 
 def account_scope_from_env() -> AccountScope | None:
     """``None`` for single-account use; a clear error, naming the variable, for a bad value."""
     value = (os.environ.get(ACCOUNTS_VARIABLE) or "").strip()
+    excluded = os.environ.get(EXCLUDED_VARIABLE) or ""
     if not value:
+        if excluded.strip():
+            raise ValueError(f"{EXCLUDED_VARIABLE} is set but {ACCOUNTS_VARIABLE} is not")
         return None
-    if value.lower() == ORGANIZATION:
-        return AccountScope(organization=True)
     try:
-        return AccountScope(account_ids=tuple(parse_account_ids(value)))
+        excluded_ids = tuple(parse_account_ids(excluded))
+    except ValueError as error:
+        raise ValueError(f"{EXCLUDED_VARIABLE} must list account ids: {error}") from None
+    if value.lower() == ORGANIZATION:
+        return AccountScope(organization=True, excluded=excluded_ids)
+    try:
+        return AccountScope(account_ids=tuple(parse_account_ids(value)), excluded=excluded_ids)
     except ValueError as error:
         raise ValueError(
             f"{ACCOUNTS_VARIABLE} must be '{ORGANIZATION}' or a list of account ids: {error}"
@@ -64,7 +84,7 @@ def build_discovery_sensor(scope: AccountScope, job: UnresolvedAssetJobDefinitio
         " (organizations:ListAccounts) and inventories new accounts at once.",
     )
     def aws_account_discovery(context: dg.SensorEvaluationContext, iam: IAMResource):
-        wanted = set(iam.organization_accounts() if scope.organization else scope.account_ids)
+        wanted = scope.accounts(iam.organization_accounts)
         current = set(context.instance.get_dynamic_partitions(aws_accounts.name))
         joined, left = sorted(wanted - current), sorted(current - wanted)
         if not joined and not left:

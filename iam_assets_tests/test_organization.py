@@ -6,7 +6,6 @@ role is missing or does not trust the collector.
 """
 
 import json
-import os
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from iam_assets.aws_accounts import ORGANIZATION_ACTIONS, role_arn
 from iam_assets.code_location import build_definitions
 from iam_assets.partitions import (
     ACCOUNTS_VARIABLE,
+    EXCLUDED_VARIABLE,
     AccountScope,
     account_scope_from_env,
     aws_accounts,
@@ -190,6 +190,22 @@ def test_partitions_follow_accounts_joining_and_leaving_and_new_ones_run_at_once
         assert partitions(instance) == {MANAGEMENT_ACCOUNT, accounts["prod"], joined}
 
 
+def test_excluded_accounts_get_no_partition_and_leave_when_excluded_later(
+    moto_endpoint, iam_admin, iam_proxy, intake, state
+):
+    """From a delegated administrator, the management account usually has no member role:
+    excluding it keeps a partition that would fail every day out of the graph."""
+    accounts = create_organization(moto_endpoint, {"prod": ["p"]})
+    everything = AccountScope(organization=True)
+    but_management = AccountScope(organization=True, excluded=(MANAGEMENT_ACCOUNT,))
+    with dg.instance_for_test() as instance:
+        discover(org_definitions(iam_proxy, intake, state, everything), instance)
+        assert partitions(instance) == {MANAGEMENT_ACCOUNT, accounts["prod"]}
+        later = discover(org_definitions(iam_proxy, intake, state, but_management), instance)
+        assert partitions(instance) == {accounts["prod"]}
+        assert not later.run_requests  # nothing joined
+
+
 def test_an_explicit_account_list_needs_no_organizations_access(iam_proxy, intake, state):
     listed = ("111111111111", "222222222222")
     unreachable = IAMResource(endpoint_url="http://127.0.0.1:9", max_attempts=1)
@@ -228,16 +244,30 @@ def test_single_account_use_configures_nothing_and_keeps_an_unpartitioned_graph(
     assert [e["cloud"]["account"]["uid"] for e in intake.events] == [MANAGEMENT_ACCOUNT]
 
 
+BOTH = ("111111111111", "222222222222")
+
+
 @pytest.mark.parametrize(
-    ("value", "expected"),
+    ("value", "excluded", "expected"),
     [
-        ("organization", AccountScope(organization=True)),
-        (" Organization ", AccountScope(organization=True)),
-        ("222222222222, 111111111111", AccountScope(account_ids=("111111111111", "222222222222"))),
+        ("organization", "", AccountScope(organization=True)),
+        (" Organization ", "", AccountScope(organization=True)),
+        ("222222222222, 111111111111", "", AccountScope(account_ids=BOTH)),
+        (
+            "organization",
+            "123456789012",
+            AccountScope(organization=True, excluded=(MANAGEMENT_ACCOUNT,)),
+        ),
+        (
+            "222222222222 111111111111",
+            "222222222222",
+            AccountScope(account_ids=BOTH, excluded=BOTH[1:]),
+        ),
     ],
 )
-def test_the_accounts_variable(value, expected, monkeypatch):
+def test_the_accounts_variables(value, excluded, expected, monkeypatch):
     monkeypatch.setenv(ACCOUNTS_VARIABLE, value)
+    monkeypatch.setenv(EXCLUDED_VARIABLE, excluded)
     assert account_scope_from_env() == expected
 
 
@@ -245,4 +275,10 @@ def test_a_wrong_accounts_variable_is_a_clear_error_naming_it(monkeypatch):
     monkeypatch.setenv(ACCOUNTS_VARIABLE, "prod,1234")
     with pytest.raises(ValueError, match=f"{ACCOUNTS_VARIABLE}.*prod, 1234"):
         account_scope_from_env()
-    assert os.environ[ACCOUNTS_VARIABLE] == "prod,1234"
+    monkeypatch.setenv(ACCOUNTS_VARIABLE, "organization")
+    monkeypatch.setenv(EXCLUDED_VARIABLE, "management")
+    with pytest.raises(ValueError, match=f"{EXCLUDED_VARIABLE}.*management"):
+        account_scope_from_env()
+    monkeypatch.delenv(ACCOUNTS_VARIABLE)
+    with pytest.raises(ValueError, match=f"{EXCLUDED_VARIABLE} is set but {ACCOUNTS_VARIABLE}"):
+        account_scope_from_env()
