@@ -114,3 +114,27 @@ def test_no_aws_credentials_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     with pytest.raises(AWSCredentialsMissing, match="AWS_ACCESS_KEY_ID"):
         IAMResource().get_client()
+
+
+def test_every_variable_the_code_reads_is_in_the_readme_configuration_table():
+    """A setting the README does not name is one nobody can use."""
+    import re
+    from pathlib import Path
+
+    import iam_assets
+
+    package = Path(iam_assets.__file__).parent
+    read = {
+        name
+        for source in package.rglob("*.py")
+        for name in re.findall(r"\"((?:IAM_ASSETS|SEKOIA)_[A-Z_]+)\"", source.read_text())
+    }
+    readme = (package.parent / "README.md").read_text()
+    table = {
+        name
+        for line in readme.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`((?:IAM_ASSETS|SEKOIA)_[A-Z_]+)`", line.split(" | ")[0])
+    }
+    assert len(read) > 10
+    assert read - table == set()
