@@ -53,7 +53,17 @@ def running_postgres(bin_dir: Path) -> Iterator[str]:
         subprocess.run([*as_user, *command], check=True, capture_output=True, timeout=120)
 
     try:
-        run(str(bin_dir / "initdb"), "-D", str(data), "-U", "dagster", "--auth=trust", "-E", "UTF8")
+        run(
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "dagster",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        )
         options = f"-h 127.0.0.1 -p {port} -k '' -c max_connections=200 -c fsync=off"
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start")
         try:
