@@ -16,6 +16,8 @@ from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshabl
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.session import Session as BotocoreSession
 
+from iam_assets.aws_iam import client_kwargs
+
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 # What the collecting principal needs beyond IAM reads to cover an Organization (the checked-in
 # iam_policy_organization.json); sts:GetCallerIdentity needs no permission.
@@ -35,22 +37,6 @@ class Account:
     partition: str = "aws"  # aws, aws-cn, aws-us-gov: the ARN prefix of the account's roles
 
 
-def _client(
-    session: boto3.session.Session,
-    service: str,
-    endpoint_url: str | None,
-    verify: bool | str | None,
-) -> Any:
-    """A client of ``service`` on the IAM resource's endpoint and TLS settings when they are set
-    explicitly; otherwise botocore resolves both (``AWS_ENDPOINT_URL_STS``, ``AWS_CA_BUNDLE``)."""
-    kwargs: dict[str, Any] = {"region_name": session.region_name or "us-east-1"}
-    if endpoint_url:
-        kwargs["endpoint_url"] = endpoint_url
-    if verify is not None:
-        kwargs["verify"] = verify
-    return session.client(service, **kwargs)
-
-
 def caller_account(
     session: boto3.session.Session,
     endpoint_url: str | None = None,
@@ -61,7 +47,7 @@ def caller_account(
     ``sts:GetCallerIdentity`` needs no permission; it fails only on bad or expired credentials,
     which it reports first and clearly.
     """
-    sts = _client(session, "sts", endpoint_url, verify)
+    sts = session.client("sts", **client_kwargs(session, endpoint_url, verify))
     try:
         identity = sts.get_caller_identity()
     except ClientError as error:
@@ -87,7 +73,7 @@ def organization_accounts(
     verify: bool | str | None = None,
 ) -> list[Account]:
     """Active accounts of the Organization (call from the management or a delegated admin)."""
-    client = _client(session, "organizations", endpoint_url, verify)
+    client = session.client("organizations", **client_kwargs(session, endpoint_url, verify))
     accounts: list[Account] = []
     try:
         for page in client.get_paginator("list_accounts").paginate():
@@ -146,12 +132,8 @@ def assumed_role_session(
         extra["ExternalId"] = external_id
 
     def client_creator(service: str, **kwargs: Any) -> Any:
-        if endpoint_url:
-            kwargs.setdefault("endpoint_url", endpoint_url)
-        if verify is not None:
-            kwargs.setdefault("verify", verify)
-        kwargs.setdefault("region_name", source.region_name or "us-east-1")
-        return source.client(service, **kwargs)
+        # botocore's own arguments win; ours fill in endpoint, TLS and region.
+        return source.client(service, **{**client_kwargs(source, endpoint_url, verify), **kwargs})
 
     fetcher = AssumeRoleCredentialFetcher(
         client_creator=client_creator,

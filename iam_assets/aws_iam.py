@@ -71,6 +71,26 @@ class IAMCollectionError(RuntimeError):
     """A failure that makes the whole inventory unusable (not a per-field denial)."""
 
 
+def client_kwargs(
+    session: boto3.session.Session,
+    endpoint_url: str | None = None,
+    verify: bool | str | None = None,
+) -> dict[str, Any]:
+    """Where and how a client of any AWS service (IAM, STS, Organizations) connects.
+
+    IAM is global: without a configured region, sign for us-east-1 (the aws partition's IAM
+    region); GovCloud/China users set AWS_REGION to their partition's region. Endpoint and TLS
+    verification only when set explicitly: otherwise botocore resolves them
+    (``AWS_ENDPOINT_URL_IAM``, ``AWS_ENDPOINT_URL``, ``AWS_CA_BUNDLE``).
+    """
+    kwargs: dict[str, Any] = {"region_name": session.region_name or "us-east-1"}
+    if endpoint_url:
+        kwargs["endpoint_url"] = endpoint_url
+    if verify is not None:
+        kwargs["verify"] = verify
+    return kwargs
+
+
 def build_iam_client(
     *,
     session: boto3.session.Session | None = None,
@@ -92,14 +112,7 @@ def build_iam_client(
         max_pool_connections=max_pool_connections,
         user_agent_extra="iam-assets",
     )
-    # IAM is global: without a configured region, sign for us-east-1 (the aws partition's IAM
-    # region); GovCloud/China users set AWS_REGION to their partition's region.
-    kwargs: dict[str, Any] = {"config": config, "region_name": session.region_name or "us-east-1"}
-    if endpoint_url:
-        kwargs["endpoint_url"] = endpoint_url
-    if verify is not None:
-        kwargs["verify"] = verify
-    return session.client("iam", **kwargs)
+    return session.client("iam", config=config, **client_kwargs(session, endpoint_url, verify))
 
 
 def iso_utc(value: datetime | str | None) -> str | None:
