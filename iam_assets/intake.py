@@ -1,24 +1,27 @@
 """Sekoia.io HTTP intake client (no Dagster here): at-least-once, bounded memory, honest failure.
 
-Protocol (Sekoia.io "Forward logs via HTTPS"): ``POST {url}/jsons`` with the intake key in the
-``X-SEKOIAIO-INTAKE-KEY`` header and a body ``{"jsons": ["<event as JSON text>", ...]}``, gzipped
-(``Content-Encoding: gzip``); the intake answers ``{"event_ids": [...]}``, one id per accepted
-event. The key never appears in a URL, a body, a log line, a ``repr`` or an exception raised here.
+Protocol, as Sekoia.io documents it ("Formatting options", JSON list: ``/jsons``,
+https://docs.sekoia.io/integration/ingestion_methods/https/format/): ``POST {url}/jsons`` with
+the intake key in the ``X-SEKOIAIO-INTAKE-KEY`` header and a body that is a bare JSON list of
+events, each the event's JSON text: ``["<event>", ...]``, gzipped (``Content-Encoding: gzip``).
+The intake answers ``{"event_ids": [...]}``, one id per event, in order. The key never appears in
+a URL, a body, a log line, a ``repr`` or an exception raised here.
 
-Retries (tenacity): 429 honours ``Retry-After`` (capped); 5xx, timeouts and dropped connections
-back off exponentially with jitter; attempts and total time are bounded. 400/401/403/404/413 are
-not retried: they fail at once with what to fix.
+Retries (tenacity): 429 honours ``Retry-After`` (capped); 5xx, a connection dropped at any point
+and a request past its deadline back off exponentially with jitter; attempts and total time per
+batch are bounded. 3xx (never followed: the key would travel with it), 400/401/403/404/413 and an
+answer that does not acknowledge every event are not retried: they fail at once with what to fix.
 """
 
 import gzip
+import ipaddress
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
-import requests
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -28,10 +31,13 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from iam_assets.http_post import Answer, TransportError, post
+
 DEFAULT_INTAKE_URL = "https://intake.sekoia.io"
 KEY_HEADER = "X-SEKOIAIO-INTAKE-KEY"
 KEY_VARIABLE = "SEKOIA_INTAKE_KEY"
 URL_VARIABLE = "SEKOIA_INTAKE_URL"
+ALLOW_HTTP_VARIABLE = "SEKOIA_INTAKE_ALLOW_HTTP"
 MAX_EVENT_BYTES = 250 * 1024  # the intake refuses larger events
 DEFAULT_BATCH_EVENTS = 1000
 DEFAULT_BATCH_BYTES = 1024 * 1024  # uncompressed JSON per request, about
@@ -60,7 +66,7 @@ class IntakeError(RuntimeError):
 
 
 class _Transient(Exception):
-    """Worth retrying: 429, 5xx, timeout, connection dropped."""
+    """Worth retrying: 429, 5xx, a dropped connection, a deadline passed."""
 
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
@@ -81,24 +87,53 @@ class DeliveryReport:
     bytes_uncompressed: int = 0
 
 
-def validate_intake_config(url: str, key: str) -> str:
-    """Return the normalised base URL, or say which variable is wrong (never echoing the key)."""
+def is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_intake_config(url: str, key: str, *, allow_http: bool = False) -> str:
+    """Return the normalised base URL, or say which variable is wrong (never echoing the key).
+
+    Plain ``http://`` is for a local stand-in: anywhere else the key would travel in clear text,
+    so it needs ``allow_http`` (``SEKOIA_INTAKE_ALLOW_HTTP``).
+    """
     parts = urlsplit(url or "")
-    if parts.query or parts.username or parts.password:
+    if parts.query or parts.fragment or parts.username or parts.password:
         raise IntakeConfigError(
-            f"{URL_VARIABLE} must not carry credentials or a query string; put the key in"
-            f" {KEY_VARIABLE}"
+            f"{URL_VARIABLE} must not carry credentials, a query string or a fragment; put the"
+            f" key in {KEY_VARIABLE}"
         )
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise IntakeConfigError(
             f"{URL_VARIABLE} must be an http(s) URL such as {DEFAULT_INTAKE_URL},"
             f" got {_redact(url, key)!r}"
         )
+    if parts.scheme == "http" and not (allow_http or is_loopback(parts.hostname)):
+        raise IntakeConfigError(
+            f"{URL_VARIABLE} is a plain http:// URL to {parts.hostname}: the intake key would"
+            f" travel in clear text. Use https://, or set {ALLOW_HTTP_VARIABLE}=true if this"
+            " network is trusted"
+        )
     if not key or not key.strip():
         raise IntakeConfigError(f"{KEY_VARIABLE} is empty: set it to the intake key from Sekoia.io")
-    if any(char.isspace() for char in key) or not key.isprintable():
-        raise IntakeConfigError(f"{KEY_VARIABLE} contains spaces or control characters")
+    if not _header_safe(key):
+        raise IntakeConfigError(
+            f"{KEY_VARIABLE} cannot travel in an HTTP header: it contains spaces, control or"
+            " non-Latin-1 characters (check for a pasted newline or quote marks)"
+        )
     return url.rstrip("/")
+
+
+def _header_safe(value: str) -> bool:
+    """Printable Latin-1 without spaces: what an HTTP header value can carry unchanged."""
+    return all(0x21 <= ord(char) <= 0x7E or 0xA1 <= ord(char) <= 0xFF for char in value)
 
 
 def _redact(text: str, key: str) -> str:
@@ -140,6 +175,28 @@ def batches(encoded: Iterable[str], *, max_events: int, max_bytes: int) -> Itera
         yield batch
 
 
+def acknowledged_ids(payload: bytes, expected: int) -> list[str]:
+    """The event ids of an answer that acknowledges exactly ``expected`` events.
+
+    Anything else (not JSON, no ``event_ids``, a string, a dict, null, a shorter or longer list,
+    an empty or non-string id) raises ``ValueError`` saying what came back: those events were not
+    acknowledged, whatever the status said.
+    """
+    try:
+        answer = json.loads(payload)
+    except ValueError:
+        raise ValueError("an answer that is not JSON") from None
+    ids = answer.get("event_ids") if isinstance(answer, dict) else None
+    if not isinstance(ids, list):
+        shape = type(ids).__name__ if isinstance(answer, dict) else type(answer).__name__
+        raise ValueError(f"no list of event_ids (got {shape})")
+    if len(ids) != expected:
+        raise ValueError(f"{len(ids)} event ids for {expected} events")
+    if not all(isinstance(item, str) and item for item in ids):
+        raise ValueError("event ids that are not all non-empty strings")
+    return ids
+
+
 class SekoiaIntakeClient:
     """Posts events in batches; fails loudly, with counts, when the intake refuses any."""
 
@@ -148,19 +205,19 @@ class SekoiaIntakeClient:
         url: str,
         key: str,
         *,
+        allow_http: bool = False,
         batch_events: int = DEFAULT_BATCH_EVENTS,
         batch_bytes: int = DEFAULT_BATCH_BYTES,
         compress: bool = True,
-        timeout: float = 30.0,
+        timeout: float = 60.0,
         max_attempts: int = 6,
         max_retry_seconds: float = 300.0,
         retry_after_cap: float = 60.0,
         backoff_initial: float = 1.0,
         backoff_max: float = 30.0,
-        session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._base = validate_intake_config(url, key)
+        self._base = validate_intake_config(url, key, allow_http=allow_http)
         self._key = key
         self._batch_events = batch_events
         self._batch_bytes = batch_bytes
@@ -170,7 +227,6 @@ class SekoiaIntakeClient:
         self._max_retry_seconds = max_retry_seconds
         self._retry_after_cap = retry_after_cap
         self._backoff = wait_random_exponential(multiplier=backoff_initial, max=backoff_max)
-        self._session = session or requests.Session()
         self._sleep = sleep
 
     @property
@@ -187,35 +243,33 @@ class SekoiaIntakeClient:
         """
         report = DeliveryReport(events=len(events))
         encoded = encode_events(events, report.skipped)
-        for batch in batches(encoded, max_events=self._batch_events, max_bytes=self._batch_bytes):
-            raw = json.dumps({"jsons": batch}).encode()
+        grouped = batches(encoded, max_events=self._batch_events, max_bytes=self._batch_bytes)
+        for number, batch in enumerate(grouped, start=1):
+            raw = json.dumps(batch).encode()  # a bare list: the documented /jsons body
             body = gzip.compress(raw, compresslevel=5) if self._compress else raw
+            first = report.delivered + 1
+            label = f"batch {number} (events {first}-{first + len(batch) - 1})"
             try:
-                accepted = self._post_with_retries(body, report)
+                self._post_with_retries(body, len(batch), report)
             except IntakeError as error:
                 undelivered = report.events - report.delivered - len(report.skipped)
                 raise IntakeError(
-                    f"{error} Delivered {report.delivered} of {report.events} events;"
+                    f"{label}: {error} Delivered {report.delivered} of {report.events} events;"
                     f" {undelivered} were not delivered. Re-running the delivery sends the whole"
                     " snapshot again (at-least-once).",
                     delivered=report.delivered,
                     undelivered=undelivered,
                 ) from None
-            if accepted != len(batch):
-                undelivered = report.events - report.delivered - len(report.skipped)
-                raise IntakeError(
-                    f"The intake acknowledged {accepted} events of a batch of {len(batch)}."
-                    f" Delivered {report.delivered} of {report.events} events before it.",
-                    delivered=report.delivered,
-                    undelivered=undelivered,
-                )
-            report.delivered += accepted
+            report.delivered += len(batch)
             report.batches += 1
             report.bytes_sent += len(body)
             report.bytes_uncompressed += len(raw)
         return report
 
-    def _post_with_retries(self, body: bytes, report: DeliveryReport) -> int:
+    def _post_with_retries(self, body: bytes, count: int, report: DeliveryReport) -> list[str]:
+        """Event ids for the batch; retries transient failures within the batch's budget."""
+        started = time.monotonic()
+
         def count_retry(_state: RetryCallState) -> None:
             report.retries += 1
 
@@ -237,39 +291,52 @@ class SekoiaIntakeClient:
             for attempt in retrying:
                 with attempt:
                     report.requests += 1
-                    return self._post_once(body)
+                    left = self._max_retry_seconds - (time.monotonic() - started)
+                    return self._post_once(body, count, deadline=max(1.0, min(self._timeout, left)))
         except _Transient as error:
             raise IntakeError(
-                f"The intake at {self._base} kept failing ({error}) after {report.retries} retries."
+                f"The intake at {self._base} kept failing ({error}) after {report.retries}"
+                " retries."
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _post_once(self, body: bytes) -> int:
-        """POST one batch; the number of event ids the intake returned."""
+    def _post_once(self, body: bytes, count: int, *, deadline: float) -> list[str]:
+        """POST one batch; the ids of its events, or why they were not acknowledged."""
         headers = {KEY_HEADER: self._key, "Content-Type": "application/json"}
         if self._compress:
             headers["Content-Encoding"] = "gzip"
         try:
-            response = self._session.post(
-                self.endpoint, data=body, headers=headers, timeout=self._timeout
-            )
-        except requests.Timeout:
-            raise _Transient("timed out") from None
-        except requests.ConnectionError:
-            raise _Transient("connection failed or dropped") from None
-        status = response.status_code
+            answer = post(self.endpoint, body, headers, deadline=deadline)
+        except TransportError as error:
+            raise _Transient(str(error)) from None
+        status = answer.status
         if status == 429 or status >= 500:
-            raise _Transient(f"HTTP {status}", _retry_after(response.headers.get("Retry-After")))
-        if status >= 300:
+            raise _Transient(f"HTTP {status}", _retry_after(answer.headers.get("retry-after")))
+        if 300 <= status < 400:
+            raise IntakeError(self._redirect_message(answer))
+        if status >= 400 or status < 200:
             hint = _HINTS.get(status, "the intake refused the request")
             raise IntakeError(f"The intake at {self._base} answered HTTP {status}: {hint}.")
         try:
-            ids = response.json()["event_ids"]
-        except (ValueError, KeyError, TypeError):
+            return acknowledged_ids(answer.body, count)
+        except ValueError as problem:
             raise IntakeError(
-                f"The intake at {self._base} answered HTTP {status} without event_ids."
+                f"The intake at {self._base} answered HTTP {status} with {problem}: the batch"
+                " was not acknowledged."
             ) from None
-        return len(ids)
+
+    def _redirect_message(self, answer: Answer) -> str:
+        location = urlsplit(urljoin(self.endpoint, answer.headers.get("location", "")))
+        origin = (
+            f"{location.scheme}://{location.hostname}{f':{location.port}' if location.port else ''}"
+            if location.hostname
+            else "an unnamed place"
+        )
+        return (
+            f"The intake at {self._base} answered HTTP {answer.status}, a redirect to {origin}."
+            f" Redirects are not followed (the key and the events would go with them): set"
+            f" {URL_VARIABLE} to the intake's own address."
+        )
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -14,6 +14,7 @@ from pydantic import Field
 from iam_assets import aws_accounts
 from iam_assets.aws_iam import STRATEGIES, CollectionResult, build_iam_client, collect_users
 from iam_assets.intake import (
+    ALLOW_HTTP_VARIABLE,
     DEFAULT_INTAKE_URL,
     KEY_VARIABLE,
     URL_VARIABLE,
@@ -189,6 +190,11 @@ class SekoiaIntakeResource(EventSinkResource):
 
     url: str = Field(default=DEFAULT_INTAKE_URL, description=f"Intake base URL ({URL_VARIABLE})")
     intake_key: str = Field(description=f"Intake key ({KEY_VARIABLE}); a secret")
+    allow_http: bool = Field(
+        default=False,
+        description=f"Allow a plain http:// URL beyond loopback ({ALLOW_HTTP_VARIABLE}): the key"
+        " would travel in clear text",
+    )
     batch_events: int = Field(default=1000, description="Events per request at most")
     batch_bytes: int = Field(default=1024 * 1024, description="JSON bytes per request, about")
     compress: bool = Field(default=True, description="gzip request bodies")
@@ -196,10 +202,13 @@ class SekoiaIntakeResource(EventSinkResource):
     max_retry_seconds: float = Field(default=300.0, description="Retrying budget per request")
     retry_after_cap: float = Field(default=60.0, description="Longest Retry-After honoured, s")
     backoff_initial: float = Field(default=1.0, description="First backoff, s (then doubling)")
+    timeout: float = Field(
+        default=60.0, description="Deadline of one request: connect, send and the whole answer, s"
+    )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         # Fail at launch, naming the variable, rather than after collecting the whole account.
-        validate_intake_config(self.url, self.intake_key)
+        validate_intake_config(self.url, self.intake_key, allow_http=self.allow_http)
 
     def __repr_args__(self):  # never show the key, even resolved
         for name, value in super().__repr_args__():
@@ -212,6 +221,8 @@ class SekoiaIntakeResource(EventSinkResource):
         client = SekoiaIntakeClient(
             self.url,
             self.intake_key,
+            allow_http=self.allow_http,
+            timeout=self.timeout,
             batch_events=self.batch_events,
             batch_bytes=self.batch_bytes,
             compress=self.compress,
@@ -350,4 +361,15 @@ def sekoia_intake_from_env() -> SekoiaIntakeResource:
     return SekoiaIntakeResource(
         url=dg.EnvVar(URL_VARIABLE) if os.environ.get(URL_VARIABLE) else DEFAULT_INTAKE_URL,
         intake_key=dg.EnvVar(KEY_VARIABLE),
+        allow_http=env_flag(ALLOW_HTTP_VARIABLE),
     )
+
+
+def env_flag(variable: str) -> bool:
+    """A yes/no setting: unset or false/0/no/off is no, true/1/yes/on is yes, else an error."""
+    value = (os.environ.get(variable) or "").strip().lower()
+    if value in {"", "false", "0", "no", "off"}:
+        return False
+    if value in {"true", "1", "yes", "on"}:
+        return True
+    raise ValueError(f"{variable} must be true or false, got {value!r}")

@@ -45,7 +45,7 @@ def files_containing(root: Path, secret: str) -> list[str]:
     ]
 
 
-def test_production_cli_delivers_every_user_and_leaks_no_secret(
+def test_production_cli_delivers_every_user_once_through_faults_and_leaks_no_secret(
     iam_admin, iam_proxy, intake, tmp_path
 ):
     users = DEMO_USERS + generated_users(ACCOUNT_USERS - len(DEMO_USERS))
@@ -61,9 +61,14 @@ def test_production_cli_delivers_every_user_and_leaks_no_secret(
         "SEKOIA_INTAKE_URL": intake.url,
         "SEKOIA_INTAKE_KEY": intake.key,
     }
+    intake.fail_next(503, times=3)  # the strict intake double is unwell for a while
+    intake.fail_next(429, headers={"Retry-After": "1"})
     run = materialize("iam_assets.definitions", env, tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
 
+    statuses = [request.status for request in intake.requests]
+    assert statuses == [503, 503, 503, 429] + [200] * (len(statuses) - 4)
+    assert {request.path for request in intake.requests} == {"/jsons"}
     assert len(intake.events) == ACCOUNT_USERS
     received = {event["user"]["name"]: event for event in intake.events}
     assert len(received) == ACCOUNT_USERS  # exactly one event per user

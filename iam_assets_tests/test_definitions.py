@@ -92,6 +92,44 @@ def test_empty_intake_key_is_a_launch_error_naming_the_variable(iam_proxy, state
     assert iam_proxy.actions == {}
 
 
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"SEKOIA_INTAKE_URL": "http://intake.example.com"}, "SEKOIA_INTAKE_ALLOW_HTTP"),
+        ({"SEKOIA_INTAKE_KEY": "s3cr3t-\u00e9t\u00e9-\u20ac"}, "SEKOIA_INTAKE_KEY"),
+        ({"SEKOIA_INTAKE_KEY": "s3cr3t-key\r\nX-Injected: 1"}, "SEKOIA_INTAKE_KEY"),
+    ],
+)
+def test_intake_settings_that_cannot_work_fail_at_launch_naming_the_variable(
+    monkeypatch, iam_proxy, state, settings, named
+):
+    monkeypatch.setenv("SEKOIA_INTAKE_KEY", "s3cr3t-key")
+    for variable, value in settings.items():
+        monkeypatch.setenv(variable, value)
+    with pytest.raises(dg.DagsterResourceFunctionError) as raised:
+        dg.materialize(
+            [*ASSETS, *CHECKS],
+            resources={
+                "iam": IAMResource(endpoint_url=iam_proxy.url),
+                "intake": sekoia_intake_from_env(),
+                "state": state,
+            },
+        )
+    message = str(raised.value.__cause__)
+    assert named in message
+    assert "s3cr3t" not in message
+    assert iam_proxy.actions == {}  # before reading IAM
+
+
+def test_plain_http_beyond_loopback_works_once_allowed(monkeypatch):
+    monkeypatch.setenv("SEKOIA_INTAKE_URL", "http://intake.internal:8080")
+    monkeypatch.setenv("SEKOIA_INTAKE_ALLOW_HTTP", "true")
+    assert sekoia_intake_from_env().allow_http is True
+    monkeypatch.setenv("SEKOIA_INTAKE_ALLOW_HTTP", "maybe")
+    with pytest.raises(ValueError, match="SEKOIA_INTAKE_ALLOW_HTTP must be true or false"):
+        sekoia_intake_from_env()
+
+
 def test_intake_url_defaults_to_sekoia_and_is_read_from_the_environment(monkeypatch):
     assert sekoia_intake_from_env().url == "https://intake.sekoia.io"
     monkeypatch.setenv("SEKOIA_INTAKE_URL", "https://app.usa1.sekoia.io/api/v1/intake-http")

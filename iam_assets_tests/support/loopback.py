@@ -1,11 +1,26 @@
-"""The shared part of the test doubles: a threaded HTTP server on 127.0.0.1, on a free port."""
+"""The shared part of the test doubles: a threaded HTTP server on 127.0.0.1, on a free port.
 
+A double answers with an ``Answer`` (status, headers, payload; status ``None`` drops the
+connection), or, to misbehave on the wire, with a ``Misbehaviour``: a function that writes
+whatever it likes on the raw connection (a cut body, a trickle).
+"""
+
+import contextlib
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 Answer = tuple[int | None, dict[str, str], bytes]  # status None: drop the connection
+Misbehaviour = Callable[[BaseHTTPRequestHandler], None]
+
+
+def drop(handler: BaseHTTPRequestHandler) -> None:
+    """Close the connection at once, answering nothing."""
+    handler.close_connection = True
+    with contextlib.suppress(OSError):
+        handler.connection.shutdown(socket.SHUT_RDWR)
 
 
 class LoopbackServer:
@@ -23,12 +38,20 @@ class LoopbackServer:
                 pass
 
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 headers = {name.lower(): value for name, value in self.headers.items()}
-                status, extra, payload = owner.answer(self.path, headers, body)
+                length = int(self.headers.get("Content-Length", 0))
+                if owner.drop_while_receiving(self.path):
+                    self.rfile.read(min(length, 512))  # part of the request, then hang up
+                    drop(self)
+                    return
+                body = self.rfile.read(length)
+                result = owner.answer(self.path, headers, body)
+                if callable(result):
+                    result(self)
+                    return
+                status, extra, payload = result
                 if status is None:
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)  # no answer at all
+                    drop(self)  # no answer at all
                     return
                 self.send_response(status)
                 for name, value in extra.items():
@@ -46,7 +69,11 @@ class LoopbackServer:
             target=self._server.serve_forever, args=(0.05,), daemon=True
         )
 
-    def answer(self, path: str, headers: dict[str, str], body: bytes) -> Answer:
+    def drop_while_receiving(self, path: str) -> bool:
+        """True: read only the start of this request's body, then drop the connection."""
+        return False
+
+    def answer(self, path: str, headers: dict[str, str], body: bytes) -> Answer | Misbehaviour:
         raise NotImplementedError
 
     @property
