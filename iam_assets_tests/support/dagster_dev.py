@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -24,12 +25,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class DagsterDev:
+    """A running ``dagster dev``: its UI's URL and its process, leader of its own process group."""
+
+    url: str
+    process: subprocess.Popen
+
+    def crash(self) -> None:
+        """SIGKILL every process of this ``dagster dev`` at once (webserver, daemon, code server,
+        run workers), as a host crash or a container restart would: nobody records anything."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+
 @contextmanager
-def running_dagster_dev(
+def dagster_dev(
     module: str, home: Path, log_path: Path, env: Mapping[str, str]
-) -> Iterator[str]:
-    """``dagster dev -m module`` with ``DAGSTER_HOME=home``; yields the UI's URL and stops every
-    process it started (the whole process group) afterwards."""
+) -> Iterator[DagsterDev]:
+    """``dagster dev -m module`` with ``DAGSTER_HOME=home``; yields it once its UI answers and
+    stops every process it started (the whole process group) afterwards, unless it crashed."""
     port = free_port()
     log = log_path.open("w")
     process = subprocess.Popen(
@@ -52,15 +67,26 @@ def running_dagster_dev(
                 pass
             assert time.monotonic() < deadline, "dagster dev did not come up in 180 s"
             time.sleep(1)
-        yield url
+        yield DagsterDev(url, process)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)  # webserver, daemon and code servers
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        with suppress(ProcessLookupError):  # gone already if it crashed
+            os.killpg(process.pid, signal.SIGTERM)  # webserver, daemon and code servers
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
         log.close()
+
+
+@contextmanager
+def running_dagster_dev(
+    module: str, home: Path, log_path: Path, env: Mapping[str, str]
+) -> Iterator[str]:
+    """``dagster dev -m module`` with ``DAGSTER_HOME=home``; yields the UI's URL and stops every
+    process it started (the whole process group) afterwards."""
+    with dagster_dev(module, home, log_path, env) as dev:
+        yield dev.url
 
 
 def graphql(url: str, query: str, **variables) -> dict:
