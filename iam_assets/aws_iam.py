@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +25,7 @@ from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from iam_assets.credential_report import ReportRow, parse_credential_report
+from iam_assets.credential_report import CredentialReport, ReportRow, parse_credential_report
 from iam_assets.security import allows_everything
 from iam_assets.timestamps import to_utc
 
@@ -133,6 +133,9 @@ class CollectionResult:
     seconds: float = 0.0
     report_generated_at: str | None = None
     completed_per_user: list[str] = field(default_factory=list)
+    # User -> why their credential report row was not used (malformed or stale): they were read
+    # with per-user calls instead, so their fields are right.
+    report_rows_rejected: dict[str, str] = field(default_factory=dict)
     not_read: tuple[str, ...] = ()
     throttle_waits: int = 0
     account_id: str | None = None  # set by the caller, who knows which account it reads
@@ -291,21 +294,22 @@ class IAMUserCollector:
             for group in page.get("GroupDetailList", [])
         }
         users: list[RawUser] = []
-        missing: list[dict[str, Any]] = []
+        per_user: list[dict[str, Any]] = []
+        rejected: dict[str, str] = {}
         for page in details:
             for detail in page.get("UserDetailList", []):
-                row = report.get(detail["UserName"])
-                if row is None:  # created after the report was generated
-                    missing.append(detail)
-                else:
-                    users.append(_bulk_user(detail, row, groups))
-        completed, dropped = self._read_many(missing)
+                row, reason = report.row_for(
+                    detail["UserName"], detail["Arn"], to_utc(detail["CreateDate"])
+                )
+                if row is not None:
+                    users.append(_bulk_user(detail, row, groups, report.unknown_fields))
+                    continue
+                per_user.append(detail)  # created after the report, or its row cannot be used
+                if reason is not None:
+                    rejected[detail["UserName"]] = reason
+        completed, dropped = self._read_many(per_user)
         users = sorted(users + completed, key=lambda user: user["UserName"])
-        if missing:
-            self._note(
-                f"{len(missing)} user(s) were not in the credential report generated at"
-                f" {generated_at}; they were read with per-user calls"
-            )
+        self._note_report(report, generated_at, len(per_user) - len(rejected), rejected)
         return CollectionResult(
             users=users,
             strategy="bulk",
@@ -314,10 +318,35 @@ class IAMUserCollector:
             calls=Counter(self._calls),
             seconds=time.monotonic() - started,
             report_generated_at=generated_at,
-            completed_per_user=sorted(detail["UserName"] for detail in missing),
+            completed_per_user=sorted(detail["UserName"] for detail in per_user),
+            report_rows_rejected=dict(sorted(rejected.items())),
             not_read=NOT_READ_BY_BULK,
             throttle_waits=self.throttle_waits,
         )
+
+    def _note_report(
+        self,
+        report: CredentialReport,
+        generated_at: str | None,
+        missing: int,
+        rejected: dict[str, str],
+    ) -> None:
+        """Say what the credential report could not tell, and who was read per user instead."""
+        for note in report.notes:
+            self._note(note)
+        for raw_field, reason in sorted(report.unknown_fields.items()):
+            self._note(f"{raw_field} is unknown for every user: {reason}")
+        if missing:
+            self._note(
+                f"{missing} user(s) were not in the credential report generated at"
+                f" {generated_at}; they were read with per-user calls"
+            )
+        if rejected:
+            self._note(
+                f"{len(rejected)} credential report row(s) could not be used; those users were"
+                " read with per-user calls: "
+                + "; ".join(f"{name}: {reason}" for name, reason in sorted(rejected.items())[:10])
+            )
 
     def _bulk_call(self, read: Callable[[], Any]) -> Any:
         try:
@@ -328,7 +357,7 @@ class IAMUserCollector:
                 raise _BulkDenied(f"{code} on iam:{error.operation_name}") from error
             raise
 
-    def _credential_report(self) -> tuple[str | None, dict[str, ReportRow]]:
+    def _credential_report(self) -> tuple[str | None, CredentialReport]:
         """Generate the report, wait while IAM builds it (with backoff), fetch and parse it."""
         deadline = time.monotonic() + self._report_timeout
         delay = self._report_poll
@@ -347,7 +376,7 @@ class IAMUserCollector:
                         raise
                 else:
                     generated = iso_utc(report.get("GeneratedTime"))
-                    return generated, parse_credential_report(report["Content"])
+                    return generated, parse_credential_report(report.get("Content") or b"")
             if time.monotonic() + delay > deadline:
                 raise IAMCollectionError(
                     f"The IAM credential report was not ready after {self._report_timeout:.0f} s"
@@ -527,9 +556,13 @@ def _describe(error: ClientError, doing: str) -> str:
 
 
 def _bulk_user(
-    detail: dict[str, Any], row: ReportRow, groups: dict[str, dict[str, Any]]
+    detail: dict[str, Any],
+    row: ReportRow,
+    groups: dict[str, dict[str, Any]],
+    unknown: Mapping[str, str],
 ) -> RawUser:
-    """One raw user from its authorization details and its credential report row."""
+    """One raw user from its authorization details and its credential report row; ``unknown``
+    names the fields the report has no column for (``None`` in the row, never ``[]``/``False``)."""
     user: RawUser = {
         "UserId": detail["UserId"],
         "UserName": detail["UserName"],
@@ -537,9 +570,9 @@ def _bulk_user(
         "Path": detail["Path"],
         "CreateDate": iso_utc(detail["CreateDate"]),
         "PasswordLastUsed": iso_utc(row.password_last_used),
-        "AccessKeys": [
-            {**key, "CreateDate": iso_utc(key["CreateDate"])} for key in row.access_keys
-        ],
+        "AccessKeys": None
+        if row.access_keys is None
+        else [{**key, "CreateDate": iso_utc(key["CreateDate"])} for key in row.access_keys],
         "MFADevices": None,  # the report says whether MFA is active, not which devices
         "MFAActive": row.mfa_active,
         "ConsoleAccessEnabled": row.password_enabled,
@@ -555,7 +588,7 @@ def _bulk_user(
             for name in detail.get("GroupList", [])
             for p in groups.get(name, {}).get("GroupPolicyList", [])
         ),
-        "UnknownFields": {},
+        "UnknownFields": dict(unknown),
     }
     for name in detail.get("GroupList", []):
         group = groups.get(name)

@@ -13,22 +13,31 @@ SHOWN_PROBLEMS = 25
 # By key, so that the same checks serve the graph partitioned by account or not.
 OCSF_EVENTS = dg.AssetKey("ocsf_user_inventory")
 ENRICHED_USERS = dg.AssetKey("enriched_iam_users")
+RAW_USERS = dg.AssetKey("raw_iam_users")
+# The raw asset's metadata entry naming the users whose credential report row was not used.
+REJECTED_ROWS_KEY = "credential_report_rows_rejected_users"
 
 
-def _profile(context: dg.AssetCheckExecutionContext) -> str:
-    """The OCSF profile of the events under check, as their materialisation recorded it (the
-    materialisation of this run's account when the graph is partitioned by account)."""
+def _latest_metadata(
+    context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey
+) -> dict[str, Any]:
+    """The metadata of the asset's latest materialisation (of this run's account when the graph
+    is partitioned by account): what the checked data was computed from."""
     partition = context.run.tags.get("dagster/partition")
     records = context.instance.fetch_materializations(
         dg.AssetRecordsFilter(
-            asset_key=OCSF_EVENTS,
+            asset_key=asset_key,
             asset_partitions=[partition] if partition else None,
         ),
         limit=1,
     ).records
     event = records[0].asset_materialization if records else None
-    recorded = event.metadata.get("ocsf_profile") if event else None
-    return recorded.value if recorded is not None else profiles.DEFAULT_PROFILE
+    return {key: entry.value for key, entry in event.metadata.items()} if event else {}
+
+
+def _profile(context: dg.AssetCheckExecutionContext) -> str:
+    """The OCSF profile of the events under check, as their materialisation recorded it."""
+    return _latest_metadata(context, OCSF_EVENTS).get("ocsf_profile", profiles.DEFAULT_PROFILE)
 
 
 def _result(problems: Sequence[Problem], what: str, checked: int) -> dg.AssetCheckResult:
@@ -99,20 +108,39 @@ def ocsf_event_size(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult:
     return _result(ocsf_checks.event_sizes(ocsf_user_inventory), "size", len(ocsf_user_inventory))
 
 
-def iam_fields_known(enriched_iam_users: pd.DataFrame) -> dg.AssetCheckResult:
+def iam_fields_known(
+    context: dg.AssetCheckExecutionContext, enriched_iam_users: pd.DataFrame
+) -> dg.AssetCheckResult:
+    """WARN, naming the users, when a field is unknown or a credential report row was rejected.
+
+    A rejected row (malformed or stale) leaves no field wrong: the user was read per user. It
+    still fails the check, as an unknown field does, because the collection was not clean: the
+    report lied or changed shape (or a user was re-created under the same name), and someone
+    should know.
+    """
     incomplete = enriched_iam_users[enriched_iam_users["unknown_fields"].map(len) > 0]
     problems = [
-        Problem(row.user_name, ", ".join(row.unknown_fields), "unknown (read denied)")
+        Problem(
+            row.user_name,
+            ", ".join(row.unknown_fields),
+            "unknown (read denied, or not in the credential report)",
+        )
         for row in incomplete.itertuples()
     ]
-    result = _result(problems, "unknown-field", len(enriched_iam_users))
+    rejected = _latest_metadata(context, RAW_USERS).get(REJECTED_ROWS_KEY) or {}
+    problems += [
+        Problem(user, "credential report row", f"not used, read per user instead: {reason}")
+        for user, reason in sorted(rejected.items())
+    ]
+    result = _result(problems, "collection", len(enriched_iam_users))
+    counts = {"users_with_unknown_fields": len(incomplete), "report_rows_rejected": len(rejected)}
     if result.passed:
-        return result
+        return dg.AssetCheckResult(passed=True, metadata={**result.metadata, **counts})
     return dg.AssetCheckResult(
         passed=False,
         severity=dg.AssetCheckSeverity.WARN,
         description=result.description,
-        metadata=result.metadata,
+        metadata={**result.metadata, **counts},
     )
 
 
@@ -163,8 +191,11 @@ _CHECK_SPECS: tuple[tuple[Any, dg.AssetKey, bool, str, dict[str, Any]], ...] = (
         iam_fields_known,
         ENRICHED_USERS,
         False,
-        "Every field of every user could be read. A WARN lists the users whose fields are"
-        " unknown because an IAM read was denied (those fields are null in the events).",
+        "Every field of every user could be read and every credential report row could be"
+        " used. A WARN lists the users whose fields are unknown because an IAM read was denied"
+        " or the credential report lacks their column (those fields are null in the events),"
+        " and the users whose report row was rejected as malformed or stale (they were read"
+        " with per-user calls instead: their fields are right).",
         {},
     ),
 )

@@ -1,76 +1,373 @@
 """Parse IAM's credential report (CSV) into the raw-user fields it can answer (pure).
 
-IAM writes ``N/A`` (no such credential), ``no_information`` (never used, or not tracked) and
-``not_supported`` (e.g. the root account); moto writes ``not_supported`` where IAM writes ``N/A``.
-All of them mean "no value": ``None``.
+The report is the bulk strategy's source for password, MFA and access-key facts, so it must
+neither fail the run nor lie. Columns are found by header name (any order, extra columns ignored)
+and every value is checked before it is used:
+
+* a column the report lacks makes its fields unknown (``None``, named in ``unknown_fields``) for
+  every user, never ``False`` or ``0``;
+* a row that does not fit (field count differs from the header, a flag neither true nor false, a
+  time that is not an ISO 8601 instant, an active key without a creation time) is *rejected*
+  with its reason, never guessed: the collector reads that user with per-user calls instead;
+* rows are joined to users by ARN and checked against the user's name and creation time, so that
+  a stale row (the user was deleted and re-created under the same name while IAM reused a report
+  up to 4 hours old) is rejected too (see ``CredentialReport.row_for``).
+
+In time columns IAM writes ``N/A`` (no such credential) and ``no_information`` (never used, or
+not tracked); moto writes ``not_supported`` where IAM writes ``N/A``. They mean "no value".
 """
+
+from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 ROOT_ROW = "<root_account>"
-NO_VALUE = frozenset({"", "N/A", "no_information", "not_supported"})
+NO_VALUE = frozenset({"N/A", "no_information", "not_supported"})
+# The columns without which no row can be trusted: the join key, and what tells a stale row.
+KEY_COLUMNS = ("arn", "user_creation_time")
+# Raw field -> the report columns it is read from; without any of them the field is unknown.
+FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "ConsoleAccessEnabled": ("password_enabled",),
+    "PasswordLastUsed": ("password_last_used",),
+    "MFAActive": ("mfa_active",),
+    "AccessKeys": (
+        "access_key_1_active",
+        "access_key_1_last_rotated",
+        "access_key_2_active",
+        "access_key_2_last_rotated",
+    ),
+}
+# Times IAM could have written: AWS did not exist before, pandas' nanoseconds end after.
+EARLIEST = datetime(2006, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+# arn:<partition>:iam::<account>:user<path up to 512><name up to 64>, with room to spare.
+LONGEST_ARN = 700
+_BOUNDARY = frozenset(',"\r\n')  # what may stand around a value in CSV
+
+
+class Misfit(ValueError):
+    """A report value that does not fit its column: the row is rejected, never guessed."""
 
 
 @dataclass(frozen=True)
 class ReportRow:
-    """What the credential report says about one user."""
+    """What the credential report says about one user; ``None`` where its column is absent."""
 
-    user: str
+    user: str | None
     arn: str
+    created: datetime
     password_enabled: bool | None
-    password_last_used: str | None
+    password_last_used: datetime | None  # also None when never used
     mfa_active: bool | None
-    access_keys: tuple[dict[str, Any], ...]
+    access_keys: tuple[dict[str, Any], ...] | None
 
 
-def _value(text: str | None) -> str | None:
-    return None if text is None or text.strip() in NO_VALUE else text.strip()
+@dataclass(frozen=True)
+class RejectedRow:
+    """A row that did not fit, with the ARNs and name it may belong to and why it was rejected."""
+
+    arns: frozenset[str]
+    user: str | None
+    reason: str
 
 
-def _flag(text: str | None) -> bool | None:
-    value = _value(text)
-    if value is None:
+@dataclass(frozen=True)
+class CredentialReport:
+    """The parsed report: usable rows, rejected rows, and what it cannot tell anyone."""
+
+    rows: tuple[ReportRow, ...] = ()
+    rejected: tuple[RejectedRow, ...] = ()
+    # Raw field -> why it is unknown for every user (its column is absent or ambiguous).
+    unknown_fields: Mapping[str, str] = field(default_factory=dict)
+    # Why a user without a row may still have had one we could not read (None: it has none).
+    gap: str | None = None
+    notes: tuple[str, ...] = ()
+    text: str = field(default="", repr=False)  # to find users whose row broke the CSV itself
+    _by_key: dict[str, list[ReportRow | RejectedRow]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        """Index every row by the ARNs and name it may belong to (``arn:``/``name:`` keys)."""
+        for row in (*self.rows, *self.rejected):
+            arns = row.arns if isinstance(row, RejectedRow) else {row.arn}
+            keys = {f"arn:{arn}" for arn in arns}
+            if row.user is not None:
+                keys.add(f"name:{row.user}")
+            for key in keys:
+                self._by_key.setdefault(key, []).append(row)
+
+    def row_for(
+        self, user: str, arn: str, created: datetime
+    ) -> tuple[ReportRow | None, str | None]:
+        """This user's row, or why there is none to use.
+
+        ``(row, None)``: use it. ``(None, None)``: the report has no row for the user (created
+        after the report). ``(None, reason)``: the report has a row that cannot be trusted.
+        """
+        candidates = self._candidates(user, arn)
+        if not candidates:
+            if self.gap is None and _mentions(self.text, arn):
+                return None, "the credential report names this user's ARN in no readable row"
+            return None, self.gap
+        if len(candidates) > 1:
+            return None, f"the credential report has {len(candidates)} rows for this user"
+        (row,) = candidates
+        if isinstance(row, RejectedRow):
+            return None, row.reason
+        return _verified(row, user, arn, created)
+
+    def _candidates(self, user: str, arn: str) -> list[ReportRow | RejectedRow]:
+        found = self._by_key.get(f"arn:{arn}", []) + self._by_key.get(f"name:{user}", [])
+        return list({id(row): row for row in found}.values())
+
+
+def _mentions(text: str, arn: str) -> bool:
+    """Whether ``arn`` stands whole in the report's text (e.g. in a row that unbalanced quotes
+    merged into another): then the report had a row for the user that could not be read."""
+    if not arn:
+        return False
+    start = text.find(arn)
+    while start >= 0:
+        end = start + len(arn)
+        before = text[start - 1] if start else ","
+        after = text[end] if end < len(text) else ","
+        if before in _BOUNDARY and after in _BOUNDARY:
+            return True
+        start = text.find(arn, start + 1)
+    return False
+
+
+def _verified(
+    row: ReportRow, user: str, arn: str, created: datetime
+) -> tuple[ReportRow | None, str | None]:
+    """The row if it is this very user's (same ARN, name and creation second), else why not."""
+    if row.arn != arn:
+        return None, f"the report's row for this name has ARN {row.arn!r}, not {arn!r}"
+    if row.user is not None and row.user != user:
+        return None, f"the report's row for this ARN names user {row.user!r}"
+    mine = created.astimezone(UTC).replace(microsecond=0)
+    if row.created.replace(microsecond=0) != mine:
+        return None, (
+            f"stale row: user_creation_time {_iso(row.created)} is not the user's CreateDate"
+            f" {_iso(mine)} (deleted and re-created since the report was generated)"
+        )
+    return row, None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- values ---------------------------------------------------------------------------------
+def _flag(text: str, column: str) -> bool:
+    value = text.strip().lower()
+    if value not in {"true", "false"}:
+        raise Misfit(f"{column} is {text!r}, neither true nor false")
+    return value == "true"
+
+
+def _instant(text: str, column: str) -> datetime:
+    """An ISO 8601 date and time with its offset, in UTC; anything else does not fit."""
+    value = text.strip()
+    try:
+        if "T" not in value:
+            raise ValueError("no time of day")
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("no UTC offset")
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise Misfit(f"{column} is {text!r}, not an ISO 8601 time with an offset") from None
+    if not EARLIEST <= moment < LATEST:
+        raise Misfit(f"{column} is {text!r}, outside the years IAM could have written")
+    return moment
+
+
+def _optional_instant(text: str, column: str) -> datetime | None:
+    return None if text.strip() in NO_VALUE else _instant(text, column)
+
+
+# -- rows -----------------------------------------------------------------------------------
+class _Columns:
+    """Where each usable column is in a row, by header name (trimmed, case-insensitive)."""
+
+    def __init__(self, header: list[str]) -> None:
+        names = [name.strip().lstrip("\ufeff").strip().lower() for name in header]
+        self.width = len(names)
+        self.index = {name: names.index(name) for name in names if names.count(name) == 1}
+        self.repeated = sorted({name for name in names if names.count(name) > 1})
+
+    def cell(self, cells: list[str], column: str) -> str | None:
+        """The trimmed value of an optional column (``None`` when the report lacks it)."""
+        position = self.index.get(column)
+        return None if position is None else cells[position].strip()
+
+    def value(self, cells: list[str], column: str) -> str:
+        """A column known to be present (checked against ``FIELD_COLUMNS`` beforehand)."""
+        return cells[self.index[column]]
+
+    def absent(self, column: str) -> str | None:
+        """Why ``column`` cannot be used, or ``None`` when it can."""
+        if column in self.repeated:
+            return f"the credential report has the {column} column more than once"
+        if column not in self.index:
+            return f"the credential report has no {column} column"
         return None
-    if value.lower() in {"true", "false"}:
-        return value.lower() == "true"
-    raise ValueError(f"credential report flag {text!r} is neither true nor false")
 
 
-def _keys(row: dict[str, str]) -> tuple[dict[str, Any], ...]:
+def _unknown_fields(columns: _Columns) -> dict[str, str]:
+    unknown: dict[str, str] = {}
+    for raw_field, needed in FIELD_COLUMNS.items():
+        reasons = [reason for column in needed if (reason := columns.absent(column))]
+        if reasons:
+            unknown[raw_field] = reasons[0]
+    return unknown
+
+
+def _keys(columns: _Columns, cells: list[str]) -> tuple[dict[str, Any], ...]:
     """Up to two access keys: status and creation ("last rotated") time; ids are not reported."""
     keys = []
     for number in (1, 2):
-        active = _flag(row.get(f"access_key_{number}_active"))
-        rotated = _value(row.get(f"access_key_{number}_last_rotated"))
-        if rotated is None and not active:
+        active_column = f"access_key_{number}_active"
+        rotated_column = f"access_key_{number}_last_rotated"
+        active = _flag(columns.value(cells, active_column), active_column)
+        rotated = _optional_instant(columns.value(cells, rotated_column), rotated_column)
+        if rotated is None:
+            if active:
+                raise Misfit(f"{active_column} is true but {rotated_column} has no time")
             continue  # no such key
-        keys.append(
-            {
-                "AccessKeyId": None,
-                "Status": "Active" if active else "Inactive",
-                "CreateDate": rotated,
-            }
-        )
+        status = "Active" if active else "Inactive"
+        keys.append({"AccessKeyId": None, "Status": status, "CreateDate": rotated})
     return tuple(keys)
 
 
-def parse_credential_report(content: bytes | str) -> dict[str, ReportRow]:
-    """Report rows by user name, without the root account's row."""
-    text = content.decode("utf-8") if isinstance(content, bytes) else content
-    rows: dict[str, ReportRow] = {}
-    for row in csv.DictReader(io.StringIO(text)):
-        name = row.get("user", "")
-        if not name or name == ROOT_ROW:
+def _row(columns: _Columns, cells: list[str], unknown: Mapping[str, str]) -> ReportRow:
+    """One row whose width matches the header; raises ``Misfit`` for any value that does not fit."""
+    if any("\ufffd" in cell for cell in cells):
+        raise Misfit("the row is not valid UTF-8")
+    arn = columns.cell(cells, "arn")
+    if not arn:
+        raise Misfit("the row has no arn")
+    created = _instant(columns.value(cells, "user_creation_time"), "user_creation_time")
+
+    def known(raw_field: str, read: Any) -> Any:
+        return None if raw_field in unknown else read()
+
+    return ReportRow(
+        user=columns.cell(cells, "user"),
+        arn=arn,
+        created=created,
+        password_enabled=known(
+            "ConsoleAccessEnabled",
+            lambda: _flag(columns.value(cells, "password_enabled"), "password_enabled"),
+        ),
+        password_last_used=known(
+            "PasswordLastUsed",
+            lambda: _optional_instant(
+                columns.value(cells, "password_last_used"), "password_last_used"
+            ),
+        ),
+        mfa_active=known(
+            "MFAActive", lambda: _flag(columns.value(cells, "mfa_active"), "mfa_active")
+        ),
+        access_keys=known("AccessKeys", lambda: _keys(columns, cells)),
+    )
+
+
+def _arns_in(cells: list[str]) -> frozenset[str]:
+    """Every ARN a row of the wrong width may hold: from each ``arn:`` cell to each later cell
+    boundary (an ARN whose path or name holds a comma spans several cells when unquoted), up
+    to the longest ARN IAM can make."""
+    found = set()
+    for start, cell in enumerate(cells):
+        if not cell.strip().startswith("arn:"):
             continue
-        rows[name] = ReportRow(
-            user=name,
-            arn=row.get("arn", ""),
-            password_enabled=_flag(row.get("password_enabled")),
-            password_last_used=_value(row.get("password_last_used")),
-            mfa_active=_flag(row.get("mfa_active")),
-            access_keys=_keys(row),
+        candidate = cell
+        for following in cells[start + 1 :]:
+            found.add(candidate.strip())
+            candidate = f"{candidate},{following}"
+            if len(candidate) > LONGEST_ARN:
+                break
+        else:
+            found.add(candidate.strip())
+    return frozenset(found)
+
+
+def _rejected(columns: _Columns, cells: list[str], reason: str) -> RejectedRow:
+    if len(cells) != columns.width:  # positions mean nothing: find the user by ARN alone
+        return RejectedRow(_arns_in(cells), None, reason)
+    arn = columns.cell(cells, "arn")
+    return RejectedRow(frozenset({arn} if arn else ()), columns.cell(cells, "user"), reason)
+
+
+def _records(text: str) -> Iterator[list[str]]:
+    """CSV records; a lone CR, quotes or NULs inside fields are data, not an error."""
+    yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def _is_root(columns: _Columns, cells: list[str]) -> bool:
+    user = columns.cell(cells, "user") if len(cells) == columns.width else None
+    arn = columns.cell(cells, "arn") if len(cells) == columns.width else None
+    return user == ROOT_ROW or (arn or "").endswith(":root")
+
+
+def parse_credential_report(content: bytes | str) -> CredentialReport:
+    """Every row of the report, usable or rejected; never raises on what the report holds."""
+    text = (
+        content.decode("utf-8-sig", errors="replace") if isinstance(content, bytes) else content
+    )
+    records = _records(text)
+    try:
+        header = next(records, None)
+    except csv.Error as error:
+        return CredentialReport(gap=f"the credential report's header is not CSV ({error})")
+    if not header or not any(name.strip() for name in header):
+        return CredentialReport(gap="the credential report is empty")
+    columns = _Columns(header)
+    missing_keys = [reason for column in KEY_COLUMNS if (reason := columns.absent(column))]
+    if missing_keys:
+        return CredentialReport(
+            gap=f"{missing_keys[0]}: no row can be joined to its user and checked for staleness"
         )
-    return rows
+    return _read_rows(columns, records, _unknown_fields(columns), text)
+
+
+def _read_rows(
+    columns: _Columns, records: Iterator[list[str]], unknown: dict[str, str], text: str
+) -> CredentialReport:
+    rows: list[ReportRow] = []
+    rejected: list[RejectedRow] = []
+    notes: list[str] = []
+    gap: str | None = None
+    line = 1
+    while True:
+        try:
+            cells = next(records, None)
+        except csv.Error as error:
+            gap = f"the credential report is not CSV after record {line} ({error})"
+            break
+        if cells is None:
+            break
+        line += 1
+        if not any(cell.strip() for cell in cells) or _is_root(columns, cells):
+            continue
+        try:
+            if len(cells) != columns.width:
+                raise Misfit(
+                    f"a row holding this user's ARN has {len(cells)} fields,"
+                    f" the header {columns.width}"
+                )
+            rows.append(_row(columns, cells, unknown))
+        except (ValueError, OverflowError) as misfit:  # Misfit, or a check's own slip
+            row = _rejected(columns, cells, str(misfit))
+            if row.arns or row.user:
+                rejected.append(row)
+            else:
+                notes.append(f"record {line} of the credential report names no user: {misfit}")
+    return CredentialReport(tuple(rows), tuple(rejected), unknown, gap, tuple(notes), text)

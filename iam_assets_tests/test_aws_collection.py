@@ -1,13 +1,18 @@
 """Collection against moto served on loopback (boto3 -> HTTP -> IAM-like proxy -> moto)."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
 import pytest
+import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from iam_assets import aws_iam
+from iam_assets import aws_iam, enrich, ocsf
 from iam_assets.aws_iam import IAMCollectionError, build_iam_client, collect_users
+from iam_assets.credential_report import FIELD_COLUMNS
 from iam_assets.demo.seed import (
     DEMO_USERS,
     SEED_EXAMPLE_USERS,
@@ -17,6 +22,17 @@ from iam_assets.demo.seed import (
     generated_users,
     seed_users,
 )
+from iam_assets_tests.support.credential_reports import (
+    HEADER,
+    STYLES,
+    ReportUser,
+    iam_names,
+    iam_paths,
+    render,
+    report_cells,
+    reworked_report,
+)
+from iam_assets_tests.support.iam_proxy import IAMProxy
 
 POLICY_FILE = Path(aws_iam.__file__).with_name("iam_policy.json")
 MINIMUM_POLICY_FILE = Path(aws_iam.__file__).with_name("iam_policy_minimum.json")
@@ -200,10 +216,11 @@ def comparable(user: dict) -> dict:
     user = dict(user)
     user.pop("MFADevices")
     user.pop("AdminInline")
-    user["AccessKeys"] = sorted(
-        ({k: v for k, v in key.items() if k != "AccessKeyId"} for key in user["AccessKeys"]),
-        key=lambda key: (key["CreateDate"], key["Status"]),
-    )
+    if user["AccessKeys"] is not None:
+        user["AccessKeys"] = sorted(
+            ({k: v for k, v in key.items() if k != "AccessKeyId"} for key in user["AccessKeys"]),
+            key=lambda key: (key["CreateDate"], key["Status"]),
+        )
     return user
 
 
@@ -253,7 +270,7 @@ def test_bulk_costs_a_few_calls_per_thousand_users(iam_admin, iam_proxy):
 
 def test_users_missing_from_the_report_are_read_per_user(iam_admin, iam_proxy):
     seed_users(iam_admin, DEMO_USERS)
-    iam_proxy.rewrite("GetCredentialReport", drop_report_rows({"heidi.idle", "bob.no-mfa"}))
+    iam_proxy.replace_credential_report(drop_report_rows({"heidi.idle", "bob.no-mfa"}))
     result = collect(iam_proxy, "bulk")
     assert result.completed_per_user == ["bob.no-mfa", "heidi.idle"]
     assert iam_proxy.actions["GetUser"] == 2
@@ -297,19 +314,14 @@ def test_report_in_progress_and_limit_exceeded_are_waited_out(iam_admin, iam_pro
     assert result.calls["GetCredentialReport"] == 2
 
 
-def drop_report_rows(names: set[str]):
-    """A proxy rewrite that removes users from the credential report, as if created later."""
-    import base64
-    import re
+def drop_report_rows(names: set[str]) -> Callable[[str], str]:
+    """A credential report change that removes users from it, as if created later."""
 
-    def rewrite(payload: bytes) -> bytes:
-        match = re.search(rb"<Content>([^<]*)</Content>", payload)
-        lines = base64.b64decode(match.group(1)).decode().splitlines(keepends=True)
-        kept = [line for line in lines if line.split(",", 1)[0] not in names]
-        content = base64.b64encode("".join(kept).encode())
-        return payload[: match.start(1)] + content + payload[match.end(1) :]
+    def rework(text: str) -> str:
+        lines = text.splitlines(keepends=True)
+        return "".join(line for line in lines if line.split(",", 1)[0] not in names)
 
-    return rewrite
+    return rework
 
 
 def test_throttling_never_reaches_the_user(iam_admin, moto_endpoint):
@@ -324,3 +336,166 @@ def test_throttling_never_reaches_the_user(iam_admin, moto_endpoint):
     assert proxy.throttled > 0  # IAM said no, often
     assert len(result.users) == len(DEMO_USERS)
     assert all(user["UnknownFields"] == {} for user in result.users)
+
+
+# -- a credential report that does not fit: never fails the run, never lies -----------------
+# User -> (report values that do not fit, what the rejection reason names)
+DOES_NOT_FIT = {
+    "bob.no-mfa": ({"mfa_active": "maybe"}, "mfa_active"),
+    "alice.admin": ({"password_enabled": "maybe"}, "password_enabled"),
+    "grace.readonly": ({"password_last_used": "last Tuesday"}, "password_last_used"),
+    "carol.rotating": ({"user_creation_time": "2019-01-01T00:00:00+00:00"}, "stale row"),
+    "ci-deployer": ({"arn": "arn:aws:iam::123456789012:user/old/ci-deployer"}, "/old/"),
+}
+
+
+@pytest.mark.parametrize("strategy", ["bulk", "per_user"])
+def test_a_report_that_does_not_fit_never_fails_the_run_nor_lies(iam_admin, iam_proxy, strategy):
+    seed_users(iam_admin, DEMO_USERS)
+    truth = collect(iam_proxy, "per_user")  # per-user calls never read the report
+    iam_proxy.replace_credential_report(
+        reworked_report(
+            values={name: change for name, (change, _why) in DOES_NOT_FIT.items()},
+            wider={"erin.former-console"},
+        )
+    )
+    result = collect(iam_proxy, strategy)
+    assert [comparable(user) for user in result.users] == [comparable(u) for u in truth.users]
+    if strategy == "per_user":
+        assert result.report_rows_rejected == {}
+        assert "GetCredentialReport" not in result.calls
+        return
+    expected = {name: why for name, (_change, why) in DOES_NOT_FIT.items()}
+    expected["erin.former-console"] = "23 fields, the header 22"
+    assert list(result.report_rows_rejected) == sorted(expected)
+    for name, why in expected.items():
+        assert why in result.report_rows_rejected[name], name
+    assert result.completed_per_user == sorted(expected)
+    assert result.calls["GetUser"] == len(expected)  # the others came from the report
+
+
+def test_a_row_that_moto_splits_on_a_comma_is_read_per_user(iam_admin, iam_proxy):
+    """moto joins report values with commas, unquoted: a name or path with a comma (IAM allows
+    both) gives a row wider than the header."""
+    odd = DemoUser("ops,admin", path="/a,b/", console=True, mfa=True, active_keys=1)
+    seed_users(iam_admin, (*DEMO_USERS[:2], odd))
+    bulk = collect(iam_proxy, "bulk")
+    per_user = collect(iam_proxy, "per_user")
+    assert list(bulk.report_rows_rejected) == ["ops,admin"]
+    assert "25 fields, the header 22" in bulk.report_rows_rejected["ops,admin"]
+    assert [comparable(user) for user in bulk.users] == [comparable(u) for u in per_user.users]
+
+
+# Raw field -> the event attribute (seed profile) that must then be null.
+EVENT_ATTRIBUTE = {
+    "AccessKeys": "access_keys_count",
+    "ConsoleAccessEnabled": "is_console_user",
+    "MFAActive": "has_mfa",
+    "PasswordLastUsed": "password_last_used_time",
+}
+
+
+@pytest.mark.parametrize("raw_field", sorted(FIELD_COLUMNS))
+def test_a_report_without_a_column_leaves_its_field_unknown_never_zero(
+    iam_admin, iam_proxy, raw_field
+):
+    seed_users(iam_admin, DEMO_USERS)
+    columns = FIELD_COLUMNS[raw_field]
+    iam_proxy.replace_credential_report(reworked_report(drop=columns))
+    result = collect(iam_proxy, "bulk")
+    assert result.unknown_fields == {raw_field: len(DEMO_USERS)}
+    assert result.report_rows_rejected == {} and result.completed_per_user == []
+    for user in result.users:
+        assert user[raw_field] is None, user["UserName"]
+        assert columns[0] in user["UnknownFields"][raw_field]
+    events = ocsf.user_inventory_events(enrich.to_records(enrich.enrich_users(result.users)))
+    assert {event["user"][EVENT_ATTRIBUTE[raw_field]] for event in events} == {None}
+
+
+def report_user_of(client, name: str) -> ReportUser:
+    """What IAM (here moto) knows of a user, as the credential report would tell it."""
+    user = client.get_user(UserName=name)["User"]
+    try:
+        client.get_login_profile(UserName=name)
+        password = True
+    except client.exceptions.NoSuchEntityException:
+        password = False
+    keys = client.list_access_keys(UserName=name)["AccessKeyMetadata"]
+    return ReportUser(
+        name=name,
+        path=user["Path"],
+        created=user["CreateDate"],
+        password_enabled=password,
+        mfa_active=bool(client.list_mfa_devices(UserName=name)["MFADevices"]),
+        keys=tuple((key["Status"] == "Active", key["CreateDate"]) for key in keys),
+    )
+
+
+FIELD_OF = {column: name for name, columns in FIELD_COLUMNS.items() for column in columns}
+BREAKS = (
+    ("mfa_active", "maybe"),
+    ("password_enabled", "N/A"),
+    ("user_creation_time", "2011-01-01T00:00:00+00:00"),  # stale
+    ("access_key_1_last_rotated", "soon"),
+)
+
+
+@settings(max_examples=5, deadline=None)
+@given(
+    users=st.lists(
+        st.builds(
+            DemoUser,
+            name=iam_names(),
+            path=iam_paths(),
+            console=st.booleans(),
+            mfa=st.booleans(),
+            active_keys=st.integers(0, 1),
+            inactive_keys=st.integers(0, 1),
+        ),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda user: user.name.lower(),
+    ),
+    style=st.sampled_from(STYLES),
+    dropped=st.sets(st.sampled_from(sorted(FIELD_OF)), max_size=1),
+    data=st.data(),
+)
+def test_odd_names_paths_and_reports_read_right_in_both_strategies(
+    moto_endpoint, users, style, dropped, data
+):
+    """Any IAM name and path, a report in any quoting with a column missing and rows that do
+    not fit: the bulk run never fails, and each field is what per-user calls read, or unknown."""
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
+    admin = boto3.client("iam", endpoint_url=moto_endpoint, region_name="us-east-1")
+    seed_users(admin, tuple(users))
+    truths = [report_user_of(admin, user.name) for user in users]
+    broken = {user.name: data.draw(st.sampled_from(BREAKS)) for user in users}
+    broken = {name: b for name, b in broken.items() if data.draw(st.booleans())}
+    rows = []
+    for truth in truths:
+        cells = report_cells(truth) | dict([broken[truth.name]] if truth.name in broken else [])
+        rows.append([cells[column] for column in HEADER if column not in dropped])
+    report = render([c for c in HEADER if c not in dropped], rows, style)
+    unknown = {FIELD_OF[column] for column in dropped}
+    proxy = IAMProxy(moto_endpoint).start()
+    try:
+        proxy.replace_credential_report(report)
+        per_user = collect(proxy, "per_user")
+        bulk = collect(proxy, "bulk")
+    finally:
+        proxy.stop()
+    effective = {
+        name
+        for name, (column, _value) in broken.items()
+        if column not in dropped and FIELD_OF.get(column) not in unknown
+    }
+    assert effective <= set(bulk.report_rows_rejected)
+    assert set(bulk.report_rows_rejected) <= set(bulk.completed_per_user)
+    for right, read in zip(per_user.users, bulk.users, strict=True):
+        right, read = comparable(right), comparable(read)
+        if read["UserName"] not in bulk.completed_per_user:
+            for raw_field in unknown:  # unknown, and said so: never a default
+                assert read[raw_field] is None
+                assert read["UnknownFields"].pop(raw_field)
+                right[raw_field] = None
+        assert read == right

@@ -3,13 +3,16 @@
 moto answers every IAM list call in one page; IAM pages (``MaxItems``, default 100, at most 1,000)
 and says ``IsTruncated``/``Marker``. The proxy re-pages moto's answers the way IAM does, records
 every action it forwards, and can fail chosen calls (``AccessDenied``...) or run a hook before one.
+It can also hand the client a crafted credential report (``replace_credential_report``).
 For benchmarks it adds network latency and throttles like IAM: a token bucket per account that
 answers ``Throttling`` (HTTP 400) when empty.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
+import re
 import ssl
 import threading
 import time
@@ -43,6 +46,8 @@ LIST_KEYS = {
 }
 
 Params = dict[str, str]
+Report = str | bytes  # a credential report's CSV, as text or as raw (maybe not UTF-8) bytes
+_CONTENT = re.compile(rb"<Content>([^<]*)</Content>")
 
 
 @dataclass
@@ -116,6 +121,21 @@ class IAMProxy(LoopbackServer):
     def rewrite(self, action: str, change: Callable[[bytes], bytes]) -> None:
         """Change moto's successful answers to ``action`` before the client sees them."""
         self.rewrites[action] = change
+
+    def replace_credential_report(self, content: Report | Callable[[str], Report]) -> None:
+        """Answer GetCredentialReport with ``content`` as the report's CSV, or with
+        ``content(moto's CSV)`` (a report crafted from moto's, so that it names real users)."""
+
+        def rewrite(payload: bytes) -> bytes:
+            match = _CONTENT.search(payload)
+            if match is None:
+                return payload
+            original = base64.b64decode(match.group(1)).decode("utf-8")
+            report = content(original) if callable(content) else content
+            data = report.encode("utf-8") if isinstance(report, str) else report
+            return payload[: match.start(1)] + base64.b64encode(data) + payload[match.end(1) :]
+
+        self.rewrite("GetCredentialReport", rewrite)
 
     # -- request handling -------------------------------------------------------------------
     def answer(self, path: str, headers: dict[str, str], body: bytes) -> Answer:
