@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import dagster as dg
 import pandas as pd
@@ -10,6 +10,7 @@ import pandas as pd
 from iam_assets import enrich, ocsf, profiles, security
 from iam_assets.intake import IntakeError
 from iam_assets.resources import EventSinkResource, IAMResource, SnapshotStoreResource
+from iam_assets.snapshot_store import STATE_VARIABLE, StateReport
 
 GROUP = "iam_inventory"
 # Concurrency pool of the IAM reads: its limit (deploy/dagster.production.yaml) caps the
@@ -18,9 +19,11 @@ IAM_POOL = "aws_iam"
 
 
 class OCSFProfileConfig(dg.Config):
-    """Which OCSF output to produce; empty means IAM_ASSETS_OCSF_PROFILE, else `sekoia`."""
+    """Which OCSF output to produce; empty means IAM_ASSETS_OCSF_PROFILE, else `sekoia`.
 
-    profile: str = ""
+    A closed list, so that Dagster refuses any other value when the run is launched."""
+
+    profile: Literal["", "sekoia", "ocsf"] = ""
 
 
 OWNERS = ["team:security"]
@@ -56,9 +59,11 @@ def collect_raw_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg
     unknown = result.unknown_fields
     if unknown:
         context.log.warning(
-            "Some IAM reads were denied; those fields are unknown (null) in the events: "
+            "Some IAM fields could not be read (denied, or not in the credential report); they"
+            " are unknown (null) in the events: "
             + ", ".join(f"{name} for {count} user(s)" for name, count in sorted(unknown.items()))
         )
+    rejected = result.report_rows_rejected
     return dg.Output(
         result.users,
         metadata={
@@ -74,6 +79,10 @@ def collect_raw_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg
             "dropped_users": len(result.dropped),
             "dropped": dg.MetadataValue.json(result.dropped),
             "unknown_fields": dg.MetadataValue.json(dict(sorted(unknown.items()))),
+            # Credential report rows not used (malformed or stale); the users were read per user.
+            # (iam_fields_known reads the names and reasons back: checks.REJECTED_ROWS_KEY.)
+            "credential_report_rows_rejected": len(rejected),
+            "credential_report_rows_rejected_users": dg.MetadataValue.json(rejected),
             "iam_calls": sum(result.calls.values()),
             "iam_calls_by_action": dg.MetadataValue.json(dict(sorted(result.calls.items()))),
             "throttled_calls_waited_out": result.throttle_waits,
@@ -88,8 +97,9 @@ def enrich_raw_users(
     frame = enrich.enrich_users(raw_iam_users)
     current = security.snapshot(frame)
     account = account_of(context)
-    changes = security.diff(state.load(account), current)
-    state.save(current, account)
+    state_report = StateReport()
+    changes = security.diff(state.load(account, state_report), current)
+    state.save(current, account, state_report)
     without_mfa = frame.loc[frame["console_without_mfa"].fillna(False), "user_name"].tolist()
     metadata: dict[str, Any] = {
         **security.kpis(frame),
@@ -115,6 +125,20 @@ def enrich_raw_users(
             "failing_users": dg.MetadataValue.json(
                 sorted({finding.split(": ", 1)[1] for finding in changes.findings})
             ),
+        },
+    )
+    for problem in state_report.problems:
+        context.log.warning(f"Change tracking: {problem}")
+    yield dg.AssetCheckResult(
+        check_name="change_tracking_state",
+        passed=state_report.ok,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(state_report.problems)
+        or f"The previous snapshot was read and this one saved ({STATE_VARIABLE}).",
+        metadata={
+            "state_directory": state.directory,
+            "problems": dg.MetadataValue.json(state_report.problems),
+            "moved_aside": dg.MetadataValue.json(state_report.moved_aside),
         },
     )
 
@@ -143,6 +167,7 @@ def deliver_to_sekoia(
     context: dg.AssetExecutionContext,
     ocsf_user_inventory: list[dict],
     intake: EventSinkResource,
+    state: SnapshotStoreResource,  # holds the account for the run: one delivery at a time
 ) -> dg.MaterializeResult:
     try:
         report = intake.deliver(ocsf_user_inventory, context)
@@ -221,7 +246,16 @@ def build_assets(
                         "WARN when a change since the previous snapshot matters: an admin"
                         " without MFA appeared, or a console user lost MFA."
                     ),
-                )
+                ),
+                dg.AssetCheckSpec(
+                    "change_tracking_state",
+                    asset="enriched_iam_users",
+                    description=(
+                        "WARN when the previous snapshot could not be read (it is moved aside"
+                        " and tracking restarts) or this one could not be saved"
+                        f" ({STATE_VARIABLE}). The inventory is delivered either way."
+                    ),
+                ),
             ],
             **common,
         )(enrich_raw_users),

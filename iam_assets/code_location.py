@@ -3,6 +3,7 @@ in the accounts they cover (one, or one partition per account of an Organization
 
 import dagster as dg
 
+from iam_assets import profiles
 from iam_assets.alerts import SENSORS, build_delivery_freshness
 from iam_assets.assets import build_assets
 from iam_assets.checks import build_checks
@@ -34,6 +35,7 @@ def build_definitions(
     The in-process executor runs the chain in one process: the graph is a straight line, so
     subprocess-per-step would only add start-up time.
     """
+    profiles.resolve()  # a wrong IAM_ASSETS_OCSF_PROFILE fails here, before any run reads IAM
     partitions_def = aws_accounts if accounts is not None else None
     job = build_inventory_job(partitions_def)
     freshness_checks, freshness_sensor = build_delivery_freshness()

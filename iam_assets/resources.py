@@ -1,6 +1,5 @@
 """Dagster resources: AWS IAM access and the place OCSF events are delivered to."""
 
-import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -9,9 +8,10 @@ from typing import Any
 import boto3
 import dagster as dg
 from dagster_aws.utils import ResourceWithBoto3Configuration
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from iam_assets import aws_accounts
+from iam_assets.account_lock import AccountLock
 from iam_assets.aws_iam import STRATEGIES, CollectionResult, build_iam_client, collect_users
 from iam_assets.intake import (
     ALLOW_HTTP_VARIABLE,
@@ -24,13 +24,13 @@ from iam_assets.intake import (
     validate_intake_config,
 )
 from iam_assets.notify import Alert, post_webhook
+from iam_assets.snapshot_store import STATE_VARIABLE, SnapshotStore, StateReport
 
 ROLE_VARIABLE = "IAM_ASSETS_ROLE_ARN"
 MEMBER_ROLE_VARIABLE = "IAM_ASSETS_MEMBER_ROLE_NAME"
 EXTERNAL_ID_VARIABLE = "IAM_ASSETS_EXTERNAL_ID"
 STRATEGY_VARIABLE = "IAM_ASSETS_STRATEGY"
 WORKERS_VARIABLE = "IAM_ASSETS_MAX_WORKERS"
-STATE_VARIABLE = "IAM_ASSETS_STATE_DIR"
 SLACK_TOKEN = "IAM_ASSETS_SLACK_TOKEN"
 SLACK_CHANNEL = "IAM_ASSETS_SLACK_CHANNEL"
 WEBHOOK_URL = "IAM_ASSETS_ALERT_WEBHOOK_URL"
@@ -260,30 +260,44 @@ class JsonLinesOutboxResource(EventSinkResource):
 
 
 class SnapshotStoreResource(dg.ConfigurableResource):
-    """Keeps the previous snapshot of each user's tracked fields, to say what changed.
+    """Each account's state, in ``directory``: its previous snapshot, to say what changed, and
+    the lock that keeps its inventory to one run at a time.
 
-    A JSON file in ``directory``; on a multi-node deployment, point it at shared storage.
+    On a multi-node deployment, point it at shared storage. Snapshot problems are reported in a
+    ``StateReport``, never raised: change tracking must not stop the inventory. The lock is taken
+    when the run starts (before IAM is read) and freed when it ends; the account is the run's
+    partition or, unpartitioned, the credentials' own account.
     """
 
     directory: str = Field(description=f"Folder for the previous snapshot ({STATE_VARIABLE})")
+    _lock: AccountLock | None = PrivateAttr(default=None)
 
-    def _path(self, account_id: str | None) -> Path:
-        name = f"previous_snapshot-{account_id}.json" if account_id else "previous_snapshot.json"
-        return Path(self.directory) / name
-
-    def load(self, account_id: str | None = None) -> dict[str, Any] | None:
-        """The previous snapshot (of ``account_id`` when the inventory covers several)."""
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        run = context.run
+        account = run.tags.get("dagster/partition") if run else None
+        lock = AccountLock(self.directory, account, holder=f"run {run.run_id if run else '?'}")
         try:
-            return json.loads(self._path(account_id).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
+            lock.acquire()
+        except OSError as error:  # an unusable state folder must not stop the inventory
+            context.log.warning(
+                f"Could not lock {lock.account} in {lock.path.parent} ({error.strerror}): check"
+                f" {STATE_VARIABLE}. This run goes on without the guard against a concurrent"
+                " inventory of the same account."
+            )
+            return
+        self._lock = lock
 
-    def save(self, snapshot: dict[str, Any], account_id: str | None = None) -> None:
-        path = self._path(account_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial")
-        partial.write_text(json.dumps(snapshot, sort_keys=True), encoding="utf-8")
-        partial.replace(path)  # atomic: a crash leaves the previous snapshot whole
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def load(self, account_id: str | None, report: StateReport) -> dict[str, Any] | None:
+        """The previous snapshot (of ``account_id`` when the inventory covers several)."""
+        return SnapshotStore(self.directory).load(account_id, report)
+
+    def save(self, snapshot: dict[str, Any], account_id: str | None, report: StateReport) -> None:
+        SnapshotStore(self.directory).save(snapshot, account_id, report)
 
 
 class NotifierResource(dg.ConfigurableResource):
@@ -348,7 +362,7 @@ def iam_resource_from_env() -> IAMResource:
     return IAMResource(
         member_role_name=os.environ.get(MEMBER_ROLE_VARIABLE) or aws_accounts.DEFAULT_ROLE_NAME,
         strategy=os.environ.get(STRATEGY_VARIABLE) or "auto",
-        max_workers=int(os.environ.get(WORKERS_VARIABLE) or 4),
+        max_workers=env_int(WORKERS_VARIABLE, default=4, minimum=1),
         role_arn=dg.EnvVar(ROLE_VARIABLE) if os.environ.get(ROLE_VARIABLE) else None,
         external_id=dg.EnvVar(EXTERNAL_ID_VARIABLE)
         if os.environ.get(EXTERNAL_ID_VARIABLE)
@@ -363,6 +377,20 @@ def sekoia_intake_from_env() -> SekoiaIntakeResource:
         intake_key=dg.EnvVar(KEY_VARIABLE),
         allow_http=env_flag(ALLOW_HTTP_VARIABLE),
     )
+
+
+def env_int(variable: str, *, default: int, minimum: int) -> int:
+    """A whole-number setting, or an error naming the variable and what it accepts."""
+    value = (os.environ.get(variable) or "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise ValueError(f"{variable} must be a whole number of at least {minimum}, got {value!r}")
+    return number
 
 
 def env_flag(variable: str) -> bool:

@@ -117,12 +117,15 @@ def graph_with(events: list[dict], raw_ids: list[str]):
     return [fake_raw, fake_enriched, fake_events, sekoia_user_inventory, *CHECKS]
 
 
-def test_an_oversized_event_fails_its_check_and_only_it_is_held_back(intake):
+def test_an_oversized_event_fails_its_check_and_only_it_is_held_back(intake, state):
     small = copy.deepcopy(SEED_EVENT)
     huge = bad(lambda e: e["user"].update(uid="AIDAHUGE", tags={"blob": "x" * 300_000}))
     result = dg.materialize(
         graph_with([small, huge], ["AIDAI23HZ27SI6FQMGNHQ", "AIDAHUGE"]),
-        resources={"intake": SekoiaIntakeResource(url=intake.url, intake_key=intake.key)},
+        resources={
+            "intake": SekoiaIntakeResource(url=intake.url, intake_key=intake.key),
+            "state": state,
+        },
         raise_on_error=False,
     )
     size = next(
@@ -139,11 +142,14 @@ def test_an_oversized_event_fails_its_check_and_only_it_is_held_back(intake):
     assert delivery.metadata["skipped_oversized_events"].value == 1
 
 
-def test_a_bad_event_fails_its_check_and_blocks_delivery(intake):
+def test_a_bad_event_fails_its_check_and_blocks_delivery(intake, state):
     broken = bad(lambda e: e.update(type_uid=500301))
     result = dg.materialize(
         graph_with([broken], ["AIDAI23HZ27SI6FQMGNHQ"]),
-        resources={"intake": SekoiaIntakeResource(url=intake.url, intake_key=intake.key)},
+        resources={
+            "intake": SekoiaIntakeResource(url=intake.url, intake_key=intake.key),
+            "state": state,
+        },
         raise_on_error=False,
     )
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}

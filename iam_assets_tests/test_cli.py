@@ -1,5 +1,6 @@
 """The commands a user types: the production CLI run and the demo, as subprocesses."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -145,7 +146,7 @@ def test_demo_commands_print_the_count_the_outbox_and_then_the_changes(tmp_path)
 
     first = demo()
     assert f"Delivered {len(DEMO_USERS)} OCSF events" in first
-    assert "Asset checks: 8 of 8 passed." in first
+    assert "Asset checks: 9 of 9 passed." in first
     assert "Since the previous snapshot: 0 added, 0 removed, 0 changed." in first
     (written,) = outbox.glob("*.jsonl")
     assert str(written) in first
@@ -155,3 +156,37 @@ def test_demo_commands_print_the_count_the_outbox_and_then_the_changes(tmp_path)
     assert "Since the previous snapshot: 1 added, 1 removed, 1 changed." in second
     assert "WARN: security_relevant_changes: admin without MFA: bob.no-mfa" in second
     assert len(list(outbox.glob("*.jsonl"))) == 2
+
+
+def test_two_overlapping_cli_runs_of_one_account_deliver_once(
+    iam_admin, iam_proxy, intake, tmp_path
+):
+    seed_users(iam_admin, DEMO_USERS)
+    iam_proxy.latency = 0.5  # the first run holds the account for a few seconds
+    state = tmp_path / "state"
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(dagster_home(tmp_path)),
+        "AWS_ENDPOINT_URL": iam_proxy.url,
+        "SEKOIA_INTAKE_URL": intake.url,
+        "SEKOIA_INTAKE_KEY": intake.key,
+        "IAM_ASSETS_STATE_DIR": str(state),
+    }
+    command = [DAGSTER, "asset", "materialize", "-m", "iam_assets.definitions", "--select", "*"]
+    first = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lock = state / "locks" / "own-account.lock"
+    deadline = time.monotonic() + 120
+    while not (lock.exists() and lock.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    holder = json.loads(lock.read_text())["holder"]
+
+    second = materialize("iam_assets.definitions", env, tmp_path)
+    output, _ = first.communicate(timeout=300)
+    assert first.returncode == 0, output[-3000:]
+    assert second.returncode != 0
+    assert holder in second.stdout + second.stderr
+    assert "Another inventory of the credentials' own account is running" in second.stderr
+    names = sorted(event["user"]["name"] for event in intake.events)
+    assert names == sorted(user.name for user in DEMO_USERS)  # delivered once, by the first

@@ -44,7 +44,10 @@ def test_graph_delivers_one_checked_event_per_user_equal_to_the_table(
         assert received[user.name] == expected_event(user, iam_admin), user.name
 
     checks = result.get_asset_check_evaluations()
-    expected = {key.name for c in CHECKS for key in c.check_keys} | {"security_relevant_changes"}
+    expected = {key.name for c in CHECKS for key in c.check_keys} | {
+        "security_relevant_changes",
+        "change_tracking_state",
+    }
     assert {c.check_name for c in checks} == expected
     assert all(c.passed for c in checks)
 

@@ -14,12 +14,8 @@ import boto3
 from iam_assets.aws_accounts import caller_account
 from iam_assets.aws_iam import build_iam_client
 from iam_assets.code_location import build_definitions
-from iam_assets.resources import (
-    STATE_VARIABLE,
-    IAMResource,
-    JsonLinesOutboxResource,
-    SnapshotStoreResource,
-)
+from iam_assets.resources import IAMResource, JsonLinesOutboxResource, SnapshotStoreResource
+from iam_assets.snapshot_store import STATE_VARIABLE, SnapshotStore, StateReport
 
 OUTBOX_VARIABLE = "IAM_ASSETS_DEMO_OUTBOX"
 DEFAULT_OUTBOX = ".demo/outbox"
@@ -33,7 +29,7 @@ class DemoIAMResource(IAMResource):
     def _demo_endpoint(self) -> str:
         from iam_assets.demo.embedded_moto import start_seeded_moto
 
-        seen_before = SnapshotStoreResource(directory=self.state_directory).load() is not None
+        seen_before = SnapshotStore(self.state_directory).load(None, StateReport()) is not None
         return start_seeded_moto(with_drift=seen_before)
 
     def account_session(self, account_id: str | None) -> tuple[boto3.session.Session, str]:
