@@ -13,8 +13,9 @@ import time
 import tracemalloc
 from datetime import UTC, datetime
 
-from iam_assets import enrich, ocsf
-from iam_assets.intake import SekoiaIntakeClient
+from iam_assets.analysis import enrich
+from iam_assets.deliver.sekoia_intake import SekoiaIntakeClient
+from iam_assets.ocsf import sekoia_profile
 from iam_assets_tests.support.intake_double import IntakeDouble
 
 
@@ -42,7 +43,7 @@ def snapshot(count: int) -> list[dict]:
         }
         for index in range(count)
     ]
-    return ocsf.user_inventory_events(enrich.to_records(enrich.enrich_users(raw)))
+    return sekoia_profile.user_inventory_events(enrich.to_records(enrich.enrich_users(raw)))
 
 
 def measure(events: list[dict], compress: bool) -> dict:

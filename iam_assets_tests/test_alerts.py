@@ -2,16 +2,16 @@
 
 import dagster as dg
 
-from iam_assets.alerts import check_failure_alerts, failed_checks, run_failure_alerts
-from iam_assets.assets import ASSETS
-from iam_assets.checks import CHECKS
-from iam_assets.demo.seed import DEMO_USERS, seed_users
-from iam_assets.resources import (
+from iam_assets.defs.assets import ASSETS
+from iam_assets.defs.checks import CHECKS
+from iam_assets.defs.resources import (
     IAMResource,
     NotifierResource,
     SekoiaIntakeResource,
     SnapshotStoreResource,
 )
+from iam_assets.defs.sensors import check_failure_alerts, failed_checks, run_failure_alerts
+from iam_assets.demo.seed import DEMO_USERS, seed_users
 
 
 def run_graph(instance, iam_proxy, intake, tmp_path, **intake_kwargs):
@@ -88,7 +88,7 @@ def test_a_failed_run_sends_one_alert_with_the_error(
 
 
 def test_slack_is_used_when_a_token_is_configured(webhook):
-    from iam_assets.notify import Alert, FailedCheck
+    from iam_assets.deliver.alert_channels import Alert, FailedCheck
 
     notifier = NotifierResource(
         slack_token="xoxb-test-token", slack_channel="#iam", slack_api_url=webhook.url + "/api"
@@ -107,7 +107,7 @@ def test_slack_is_used_when_a_token_is_configured(webhook):
 
 
 def test_without_any_channel_the_alert_is_a_logged_warning():
-    from iam_assets.notify import Alert
+    from iam_assets.deliver.alert_channels import Alert
 
     warnings: list[str] = []
 

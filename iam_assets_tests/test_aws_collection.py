@@ -10,9 +10,10 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iam_assets import aws_iam, enrich, ocsf
-from iam_assets.aws_iam import IAMCollectionError, build_iam_client, collect_users
-from iam_assets.credential_report import FIELD_COLUMNS
+from iam_assets.analysis import enrich
+from iam_assets.collect import collector
+from iam_assets.collect.collector import IAMCollectionError, build_iam_client, collect_users
+from iam_assets.collect.credential_report import FIELD_COLUMNS
 from iam_assets.demo.seed import (
     DEMO_USERS,
     SEED_EXAMPLE_USERS,
@@ -22,6 +23,7 @@ from iam_assets.demo.seed import (
     generated_users,
     seed_users,
 )
+from iam_assets.ocsf import sekoia_profile
 from iam_assets_tests.support.credential_reports import (
     HEADER,
     STYLES,
@@ -34,8 +36,8 @@ from iam_assets_tests.support.credential_reports import (
 )
 from iam_assets_tests.support.iam_proxy import IAMProxy
 
-POLICY_FILE = Path(aws_iam.__file__).with_name("iam_policy.json")
-MINIMUM_POLICY_FILE = Path(aws_iam.__file__).with_name("iam_policy_minimum.json")
+POLICY_FILE = Path(collector.__file__).with_name("iam_policy.json")
+MINIMUM_POLICY_FILE = Path(collector.__file__).with_name("iam_policy_minimum.json")
 
 
 def collect(proxy, strategy="per_user", **kwargs):
@@ -50,8 +52,8 @@ def by_name(result):
 def test_every_page_of_users_is_followed_beyond_1000(iam_admin, iam_proxy):
     for index in range(1050):  # bare users: the listing is what is under test here
         iam_admin.create_user(UserName=f"user-{index:05d}")
-    collector = aws_iam.IAMUserCollector(build_iam_client(endpoint_url=iam_proxy.url))
-    listed = collector.list_users()
+    reader = collector.IAMUserCollector(build_iam_client(endpoint_url=iam_proxy.url))
+    listed = reader.list_users()
     assert len({user["UserName"] for user in listed}) == 1050
     assert iam_proxy.pages["ListUsers"] == 2  # 1,000 then 50, as IAM pages them
 
@@ -180,23 +182,23 @@ def test_policy_document_grants_every_call_of_every_strategy(iam_admin, iam_prox
         called[strategy] = {f"iam:{action}" for action in iam_proxy.actions}
     policy = json.loads(POLICY_FILE.read_text())
     granted = {action for statement in policy["Statement"] for action in statement["Action"]}
-    assert called["bulk"] == set(aws_iam.BULK_ACTIONS)
-    assert called["per_user"] == set(aws_iam.PER_USER_ACTIONS)
-    assert called["bulk"] | called["per_user"] == granted == set(aws_iam.IAM_ACTIONS)
+    assert called["bulk"] == set(collector.BULK_ACTIONS)
+    assert called["per_user"] == set(collector.PER_USER_ACTIONS)
+    assert called["bulk"] | called["per_user"] == granted == set(collector.IAM_ACTIONS)
     assert all(statement["Effect"] == "Allow" for statement in policy["Statement"])
 
 
 def test_minimum_policy_is_the_seed_list_and_covers_the_per_user_strategy():
     minimum = json.loads(MINIMUM_POLICY_FILE.read_text())
     granted = {action for statement in minimum["Statement"] for action in statement["Action"]}
-    assert set(aws_iam.PER_USER_ACTIONS) <= granted
-    assert not set(aws_iam.BULK_ACTIONS) & granted
+    assert set(collector.PER_USER_ACTIONS) <= granted
+    assert not set(collector.BULK_ACTIONS) & granted
     assert len(granted) == 20  # the Sekoia.io connector page's list, unchanged
 
 
 def test_collector_rejects_a_nonsense_worker_count():
     with pytest.raises(ValueError, match="max_workers"):
-        aws_iam.IAMUserCollector(object(), max_workers=0)
+        collector.IAMUserCollector(object(), max_workers=0)
 
 
 def test_generated_users_are_varied():
@@ -231,8 +233,8 @@ def test_both_strategies_produce_the_same_raw_users(iam_admin, iam_proxy):
     per_user = collect(iam_proxy, "per_user")
     bulk = collect(iam_proxy, "bulk")
     assert set(bulk.not_read) | set(per_user.not_read) == set(IGNORED_BY_COMPARISON)
-    assert bulk.not_read == aws_iam.NOT_READ_BY_BULK
-    assert per_user.not_read == aws_iam.NOT_READ_PER_USER == ("AdminInline",)
+    assert bulk.not_read == collector.NOT_READ_BY_BULK
+    assert per_user.not_read == collector.NOT_READ_PER_USER == ("AdminInline",)
     assert all(user["AdminInline"] is None for user in per_user.users)
     assert len(bulk.users) == len(per_user.users) == len(users)
     for left, right in zip(per_user.users, bulk.users, strict=True):
@@ -408,7 +410,9 @@ def test_a_report_without_a_column_leaves_its_field_unknown_never_zero(
     for user in result.users:
         assert user[raw_field] is None, user["UserName"]
         assert columns[0] in user["UnknownFields"][raw_field]
-    events = ocsf.user_inventory_events(enrich.to_records(enrich.enrich_users(result.users)))
+    events = sekoia_profile.user_inventory_events(
+        enrich.to_records(enrich.enrich_users(result.users))
+    )
     assert {event["user"][EVENT_ATTRIBUTE[raw_field]] for event in events} == {None}
 
 

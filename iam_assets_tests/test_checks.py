@@ -5,10 +5,10 @@ import copy
 import dagster as dg
 import pytest
 
-from iam_assets import ocsf_checks
-from iam_assets.assets import sekoia_user_inventory
-from iam_assets.checks import CHECKS
-from iam_assets.resources import SekoiaIntakeResource
+from iam_assets.defs.assets import sekoia_user_inventory
+from iam_assets.defs.checks import CHECKS
+from iam_assets.defs.resources import SekoiaIntakeResource
+from iam_assets.ocsf import rules
 from iam_assets_tests.test_ocsf_mapping import SEED_EVENT
 
 NOW = 1_800_000_000  # 2027-01-15, fixed so that the plausibility window is deterministic
@@ -22,10 +22,10 @@ def bad(mutate) -> dict:
 
 def test_the_seed_event_passes_every_rule():
     events = [SEED_EVENT]
-    assert ocsf_checks.required_fields(events) == []
-    assert ocsf_checks.constants_consistent(events) == []
-    assert ocsf_checks.types_valid(events, now=NOW) == []
-    assert ocsf_checks.one_event_per_user(events, ["AIDAI23HZ27SI6FQMGNHQ"]) == []
+    assert rules.required_fields(events) == []
+    assert rules.constants_consistent(events) == []
+    assert rules.types_valid(events, now=NOW) == []
+    assert rules.one_event_per_user(events, ["AIDAI23HZ27SI6FQMGNHQ"]) == []
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_the_seed_event_passes_every_rule():
     ],
 )
 def test_required_fields_rule(mutate, field):
-    problems = ocsf_checks.required_fields([bad(mutate)])
+    problems = rules.required_fields([bad(mutate)])
     assert [p.field for p in problems] == [field]
 
 
@@ -57,7 +57,7 @@ def test_required_fields_rule(mutate, field):
     ],
 )
 def test_constants_rule(mutate, field):
-    problems = ocsf_checks.constants_consistent([bad(mutate)])
+    problems = rules.constants_consistent([bad(mutate)])
     assert field in {p.field for p in problems}
     assert all(p.user == "AIDAI23HZ27SI6FQMGNHQ" for p in problems)
 
@@ -81,14 +81,14 @@ def test_constants_rule(mutate, field):
     ],
 )
 def test_types_rule(mutate, field):
-    problems = ocsf_checks.types_valid([bad(mutate)], now=NOW)
+    problems = rules.types_valid([bad(mutate)], now=NOW)
     assert field in {p.field for p in problems}
 
 
 def test_one_event_per_user_rule_names_duplicates_missing_and_strays():
     twin = copy.deepcopy(SEED_EVENT)
     stray = bad(lambda e: e["user"].update(uid="AIDASTRAY"))
-    problems = ocsf_checks.one_event_per_user(
+    problems = rules.one_event_per_user(
         [SEED_EVENT, twin, stray], ["AIDAI23HZ27SI6FQMGNHQ", "AIDAMISSING"]
     )
     assert {(p.user, p.message) for p in problems} == {

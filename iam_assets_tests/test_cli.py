@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 from iam_assets.demo.seed import DEMO_USERS, generated_users, seed_users
-from iam_assets.ocsf_strict_checks import validate_strict
+from iam_assets.ocsf.strict_rules import validate_strict
 from iam_assets_tests.support.expected import expected_event
 
 REPO = Path(__file__).resolve().parents[1]

@@ -15,17 +15,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iam_assets.assets import ASSETS
-from iam_assets.checks import CHECKS, ENRICHED_USERS
-from iam_assets.credential_report import (
+from iam_assets.collect.credential_report import (
     FIELD_COLUMNS,
     KEY_COLUMNS,
     NO_VALUE,
     CredentialReport,
     parse_credential_report,
 )
+from iam_assets.defs.assets import ASSETS
+from iam_assets.defs.checks import CHECKS, ENRICHED_USERS
+from iam_assets.defs.resources import IAMResource
 from iam_assets.demo.seed import DEMO_USERS, seed_users
-from iam_assets.resources import IAMResource
 from iam_assets_tests.support.credential_reports import (
     ACCOUNT,
     HEADER,

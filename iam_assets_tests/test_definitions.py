@@ -5,9 +5,9 @@ import itertools
 import dagster as dg
 import pytest
 
-from iam_assets.assets import ASSETS, GROUP
-from iam_assets.checks import CHECKS
-from iam_assets.resources import (
+from iam_assets.defs.assets import ASSETS, GROUP
+from iam_assets.defs.checks import CHECKS
+from iam_assets.defs.resources import (
     AWSCredentialsMissing,
     IAMResource,
     SekoiaIntakeResource,
@@ -140,7 +140,7 @@ def test_intake_url_defaults_to_sekoia_and_is_read_from_the_environment(monkeypa
 
 
 def test_unknown_strategy_is_a_launch_error_naming_the_variable(monkeypatch):
-    from iam_assets.resources import iam_resource_from_env
+    from iam_assets.defs.resources import iam_resource_from_env
 
     monkeypatch.setenv("IAM_ASSETS_STRATEGY", "fastest")
     with pytest.raises(dg.DagsterResourceFunctionError) as raised:

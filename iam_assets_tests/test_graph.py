@@ -3,10 +3,10 @@
 import dagster as dg
 import pytest
 
-from iam_assets.assets import ASSETS
-from iam_assets.checks import CHECKS
+from iam_assets.defs.assets import ASSETS
+from iam_assets.defs.checks import CHECKS
+from iam_assets.defs.resources import IAMResource, SekoiaIntakeResource
 from iam_assets.demo.seed import DEMO_USERS, DemoUser, seed_users
-from iam_assets.resources import IAMResource, SekoiaIntakeResource
 from iam_assets_tests.support.expected import expected_event
 
 
@@ -159,7 +159,7 @@ def test_second_snapshot_reports_what_changed_and_warns_on_security(
 
 
 def test_strict_profile_by_run_config_delivers_valid_ocsf(iam_admin, iam_proxy, intake, state):
-    from iam_assets.ocsf_strict_checks import validate_strict
+    from iam_assets.ocsf.strict_rules import validate_strict
 
     seed_users(iam_admin, DEMO_USERS)
     result = materialize(iam_proxy, intake, state, profile="ocsf")
@@ -173,7 +173,8 @@ def test_strict_profile_by_run_config_delivers_valid_ocsf(iam_admin, iam_proxy, 
 
 
 def test_seed_checks_reject_strict_events_and_the_other_way_round():
-    from iam_assets import enrich, profiles
+    from iam_assets.analysis import enrich
+    from iam_assets.ocsf import profiles
     from iam_assets_tests.test_ocsf_mapping import PROGRAMMATIC_USER
 
     records = enrich.to_records(enrich.enrich_users([PROGRAMMATIC_USER]))
@@ -186,7 +187,7 @@ def test_seed_checks_reject_strict_events_and_the_other_way_round():
 
 
 def test_unknown_profile_is_an_error_naming_the_variable(monkeypatch):
-    from iam_assets import profiles
+    from iam_assets.ocsf import profiles
 
     monkeypatch.setenv("IAM_ASSETS_OCSF_PROFILE", "ecs")
     with pytest.raises(ValueError, match="IAM_ASSETS_OCSF_PROFILE"):

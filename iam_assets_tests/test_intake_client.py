@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from iam_assets.intake import (
+from iam_assets.deliver.sekoia_intake import (
     IntakeConfigError,
     IntakeError,
     SekoiaIntakeClient,
@@ -341,7 +341,7 @@ def test_an_answer_that_does_not_acknowledge_every_event_fails_with_counts(
 
 
 def test_https_through_a_connect_proxy_with_the_ca_of_the_environment(tmp_path, monkeypatch):
-    from iam_assets.http_post import default_tls
+    from iam_assets.deliver.http_post import default_tls
     from iam_assets_tests.support.connect_proxy import ConnectProxy
     from iam_assets_tests.support.tls import self_signed_context
 

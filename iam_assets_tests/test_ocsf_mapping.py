@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from iam_assets import enrich, ocsf, ocsf_checks
+from iam_assets.analysis import enrich
+from iam_assets.ocsf import rules, sekoia_profile
+from iam_assets_tests.support.ocsf_schema import official_extract
 
 # The two "API Response Examples" of the seed page, in the collector's raw shape.
 PROGRAMMATIC_USER = {
@@ -115,13 +117,13 @@ SEED_EVENT = {**SEED_TABLE_EVENT, "cloud": ACCOUNT_CLOUD}
 
 
 def events_for(*raw_users):
-    return ocsf.user_inventory_events(enrich.to_records(enrich.enrich_users(raw_users)))
+    return sekoia_profile.user_inventory_events(enrich.to_records(enrich.enrich_users(raw_users)))
 
 
 def test_programmatic_user_maps_to_the_seed_event_with_utc_time():
     (event,) = events_for(PROGRAMMATIC_USER)
     assert event == SEED_EVENT
-    assert ocsf.epoch_seconds("2020-06-04T10:00:00Z") == 1591264800 != 1591275600
+    assert sekoia_profile.epoch_seconds("2020-06-04T10:00:00Z") == 1591264800 != 1591275600
 
 
 def test_console_user_maps_every_row_of_the_table():
@@ -163,13 +165,13 @@ def test_unknown_fields_stay_null_never_false():
     raw["UnknownFields"] = {"MFADevices": "AccessDenied on iam:ListMFADevices"}
     frame = enrich.enrich_users([raw])
     assert frame.loc[0, "has_mfa"] is enrich.pd.NA
-    (event,) = ocsf.user_inventory_events(enrich.to_records(frame))
+    (event,) = sekoia_profile.user_inventory_events(enrich.to_records(frame))
     user = event["user"]
     assert user["has_mfa"] is None
     assert user["is_console_user"] is None
     assert user["access_keys_count"] is None
     assert user["tags"] is None
-    assert ocsf_checks.types_valid([event]) == []
+    assert rules.types_valid([event]) == []
 
 
 @pytest.mark.parametrize(
@@ -182,7 +184,7 @@ def test_unknown_fields_stay_null_never_false():
     ],
 )
 def test_epoch_seconds_are_utc(value, expected):
-    assert ocsf.epoch_seconds(value) == expected
+    assert sekoia_profile.epoch_seconds(value) == expected
 
 
 def test_mapping_output_is_json_and_key_order_is_the_seed_order():
@@ -191,23 +193,19 @@ def test_mapping_output_is_json_and_key_order_is_the_seed_order():
     assert list(event["user"]) == list(SEED_EVENT["user"])
 
 
-SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "ocsf" / "ocsf-1.6.0-user-inventory.json"
-
-
-@pytest.mark.skipif(not SCHEMA.exists(), reason="shared/ocsf schema extract is not beside the repo")
 def test_required_fields_rule_matches_the_official_schema_extract():
-    schema = json.loads(SCHEMA.read_text())
+    schema = official_extract()
     required = schema["required_attributes_flattened"]["without_optional_profiles"]
-    assert set(ocsf_checks.REQUIRED_PATHS) == {entry["path"] for entry in required}
+    assert set(rules.REQUIRED_PATHS) == {entry["path"] for entry in required}
     constraints = {
         e["path"]: tuple(e["constraints"]["at_least_one"]) for e in required if e.get("constraints")
     }
     for path, names in constraints.items():
-        assert set(ocsf_checks.AT_LEAST_ONE[path]) == set(names)
+        assert set(rules.AT_LEAST_ONE[path]) == set(names)
     fixed = schema["required_attributes_flattened"]["fixed_values_for_user_inventory_collect"]
     (event,) = events_for(PROGRAMMATIC_USER)
     for path, value in fixed.items():
-        assert ocsf_checks.get_path(event, path) == value
+        assert rules.get_path(event, path) == value
 
 
 GOLDEN = Path(__file__).with_name("golden") / "seed_profile_events.jsonl"
@@ -216,7 +214,7 @@ GOLDEN = Path(__file__).with_name("golden") / "seed_profile_events.jsonl"
 def test_seed_profile_output_is_unchanged_byte_for_byte():
     """The bytes the intake receives for the seed's examples (recorded when the strict profile
     was added): the seed's fields never drift; the account (``cloud``) is appended after them."""
-    from iam_assets.intake import encode_events
+    from iam_assets.deliver.sekoia_intake import encode_events
 
     events = events_for(PROGRAMMATIC_USER, CONSOLE_USER)
     cloud = ',"cloud":{"provider":"AWS","account":{"uid":"123456789012","type":"AWS Account",'

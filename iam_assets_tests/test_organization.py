@@ -13,18 +13,18 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from iam_assets import code_location
-from iam_assets.alerts import root_cause, run_failure_alerts
-from iam_assets.aws_accounts import ORGANIZATION_ACTIONS, role_arn
-from iam_assets.code_location import build_definitions
-from iam_assets.partitions import (
+from iam_assets.collect import accounts
+from iam_assets.collect.accounts import ORGANIZATION_ACTIONS, role_arn
+from iam_assets.defs.code_location import build_definitions
+from iam_assets.defs.partitions import (
     ACCOUNTS_VARIABLE,
     EXCLUDED_VARIABLE,
     AccountScope,
     account_scope_from_env,
     aws_accounts,
 )
-from iam_assets.resources import IAMResource, NotifierResource, SekoiaIntakeResource
+from iam_assets.defs.resources import IAMResource, NotifierResource, SekoiaIntakeResource
+from iam_assets.defs.sensors import root_cause, run_failure_alerts
 from iam_assets_tests.support.organization import (
     MANAGEMENT_ACCOUNT,
     add_member,
@@ -32,7 +32,7 @@ from iam_assets_tests.support.organization import (
     create_organization,
 )
 
-ORGANIZATION_POLICY = Path(code_location.__file__).with_name("iam_policy_organization.json")
+ORGANIZATION_POLICY = Path(accounts.__file__).with_name("iam_policy_organization.json")
 MEMBERS = {
     "prod": ["prod-deployer", "prod-auditor"],
     "dev": ["dev-alice", "dev-bob", "dev-ci"],

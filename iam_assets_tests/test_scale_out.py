@@ -19,8 +19,8 @@ import dagster as dg
 import pytest
 import yaml
 
-from iam_assets.aws_accounts import role_arn
-from iam_assets.partitions import aws_accounts
+from iam_assets.collect.accounts import role_arn
+from iam_assets.defs.partitions import aws_accounts
 from iam_assets_tests.support.dagster_dev import REPO, graphql, location_name, running_dagster_dev
 from iam_assets_tests.support.organization import MANAGEMENT_ACCOUNT, create_organization
 from iam_assets_tests.support.postgres import postgres_bin, running_postgres

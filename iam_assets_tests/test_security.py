@@ -5,7 +5,8 @@ from urllib.parse import quote
 
 import pytest
 
-from iam_assets import enrich, security
+from iam_assets.analysis import changes, enrich, kpis, privilege
+from iam_assets.collect import policies
 from iam_assets_tests.test_ocsf_mapping import CONSOLE_USER, PROGRAMMATIC_USER
 
 
@@ -26,7 +27,7 @@ from iam_assets_tests.test_ocsf_mapping import CONSOLE_USER, PROGRAMMATIC_USER
     ],
 )
 def test_allows_everything(document, expected):
-    assert security.allows_everything(document) is expected
+    assert policies.allows_everything(document) is expected
 
 
 def record(**overrides):
@@ -35,11 +36,11 @@ def record(**overrides):
 
 
 def test_admin_directly_through_a_group_or_inline_and_unknown_when_unreadable():
-    assert security.is_admin(record(attached_policies=["AdministratorAccess"])) is True
-    assert security.is_admin(record(group_policies=["AdministratorAccess"])) is True
-    assert security.is_admin(record(admin_inline=True)) is True
-    assert security.is_admin(record()) is False
-    assert security.is_admin(record(group_policies=None)) is None  # could not read the groups
+    assert privilege.is_admin(record(attached_policies=["AdministratorAccess"])) is True
+    assert privilege.is_admin(record(group_policies=["AdministratorAccess"])) is True
+    assert privilege.is_admin(record(admin_inline=True)) is True
+    assert privilege.is_admin(record()) is False
+    assert privilege.is_admin(record(group_policies=None)) is None  # could not read the groups
 
 
 def frame_of(*raw_users):
@@ -53,7 +54,7 @@ def admin(raw, name, uid, **changes):
 
 def test_kpis_are_plain_numbers_and_count_what_a_team_watches():
     no_mfa_admin = admin(CONSOLE_USER, "root-like", "AIDAADMIN", MFADevices=[])
-    figures = security.kpis(frame_of(PROGRAMMATIC_USER, CONSOLE_USER, no_mfa_admin))
+    figures = kpis.kpis(frame_of(PROGRAMMATIC_USER, CONSOLE_USER, no_mfa_admin))
     assert figures["users"] == 3
     assert figures["console_users"] == 2
     assert figures["admins"] == 1 and figures["admins_without_mfa"] == 1
@@ -62,22 +63,22 @@ def test_kpis_are_plain_numbers_and_count_what_a_team_watches():
     assert figures["users_with_active_keys"] == 3
     assert figures["users_with_active_keys_older_than_90_days"] == 3  # keys from 2020-2025
     assert all(isinstance(value, int | float) for value in figures.values())
-    table = security.riskiest_users(frame_of(PROGRAMMATIC_USER, no_mfa_admin))
+    table = kpis.riskiest_users(frame_of(PROGRAMMATIC_USER, no_mfa_admin))
     assert table.index("root-like") < table.index("lambda-execution-role")
 
 
 def test_diff_names_added_removed_changed_and_security_findings():
-    before = security.snapshot(frame_of(PROGRAMMATIC_USER, CONSOLE_USER))
+    before = changes.snapshot(frame_of(PROGRAMMATIC_USER, CONSOLE_USER))
     lost_mfa = {**CONSOLE_USER, "MFADevices": []}
     newcomer = admin(CONSOLE_USER, "new-admin", "AIDANEW", MFADevices=[])
-    after = security.snapshot(frame_of(lost_mfa, newcomer))
-    changes = security.diff(before, after)
-    assert changes.added == ["new-admin"]
-    assert changes.removed == ["lambda-execution-role"]
-    assert changes.changed == {"aws-developer-team": ["MFA lost"]}
-    assert changes.findings == [
+    after = changes.snapshot(frame_of(lost_mfa, newcomer))
+    found = changes.diff(before, after)
+    assert found.added == ["new-admin"]
+    assert found.removed == ["lambda-execution-role"]
+    assert found.changed == {"aws-developer-team": ["MFA lost"]}
+    assert found.findings == [
         "new admin without MFA: new-admin",
         "console user lost MFA: aws-developer-team",
     ]
-    assert security.diff(None, after).any is False  # the first snapshot has nothing to compare
-    assert "MFA lost" in security.changes_markdown(changes)
+    assert changes.diff(None, after).any is False  # the first snapshot has nothing to compare
+    assert "MFA lost" in changes.changes_markdown(found)

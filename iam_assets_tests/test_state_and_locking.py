@@ -7,10 +7,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from iam_assets.account_lock import AccountLock
+from iam_assets.analysis.snapshot_store import SnapshotStore, StateReport
+from iam_assets.defs.account_lock import AccountLock
+from iam_assets.defs.resources import SnapshotStoreResource, env_int, iam_resource_from_env
 from iam_assets.demo.seed import DEMO_USERS, seed_users
-from iam_assets.resources import SnapshotStoreResource, env_int, iam_resource_from_env
-from iam_assets.snapshot_store import SnapshotStore, StateReport
 from iam_assets_tests.test_graph import materialize, metadata
 
 
@@ -129,8 +129,8 @@ def test_max_workers_that_is_not_a_whole_number_names_the_variable(monkeypatch, 
 
 
 def test_an_unknown_profile_in_the_environment_stops_the_code_location_from_loading(monkeypatch):
-    from iam_assets.code_location import build_definitions
-    from iam_assets.resources import IAMResource, JsonLinesOutboxResource
+    from iam_assets.defs.code_location import build_definitions
+    from iam_assets.defs.resources import IAMResource, JsonLinesOutboxResource
 
     monkeypatch.setenv("IAM_ASSETS_OCSF_PROFILE", "ecs")
     with pytest.raises(ValueError, match="IAM_ASSETS_OCSF_PROFILE / profile must be one of"):

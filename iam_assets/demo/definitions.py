@@ -11,11 +11,11 @@ from typing import Any
 
 import boto3
 
-from iam_assets.aws_accounts import caller_account
-from iam_assets.aws_iam import build_iam_client
-from iam_assets.code_location import build_definitions
-from iam_assets.resources import IAMResource, JsonLinesOutboxResource, SnapshotStoreResource
-from iam_assets.snapshot_store import STATE_VARIABLE, SnapshotStore, StateReport
+from iam_assets.analysis.snapshot_store import STATE_VARIABLE, SnapshotStore, StateReport
+from iam_assets.collect.accounts import caller_account
+from iam_assets.collect.collector import build_iam_client
+from iam_assets.defs.code_location import build_definitions
+from iam_assets.defs.resources import IAMResource, JsonLinesOutboxResource, SnapshotStoreResource
 
 OUTBOX_VARIABLE = "IAM_ASSETS_DEMO_OUTBOX"
 DEFAULT_OUTBOX = ".demo/outbox"

@@ -2,7 +2,7 @@
 
 import boto3
 
-from iam_assets.aws_accounts import assumed_role_session, role_arn
+from iam_assets.collect.accounts import assumed_role_session, role_arn
 
 MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account: the credentials' own
 

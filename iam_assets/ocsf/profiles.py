@@ -5,8 +5,8 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from iam_assets import ocsf, ocsf_checks, ocsf_strict, ocsf_strict_checks
-from iam_assets.ocsf_checks import Problem
+from iam_assets.ocsf import rules, sekoia_profile, strict_profile, strict_rules
+from iam_assets.ocsf.rules import Problem
 
 PROFILE_VARIABLE = "IAM_ASSETS_OCSF_PROFILE"
 PROFILES = ("sekoia", "ocsf")
@@ -25,21 +25,21 @@ def resolve(configured: str | None = None) -> str:
 
 def events(records: Iterable[Mapping[str, Any]], profile: str) -> list[dict[str, Any]]:
     if profile == "ocsf":
-        return ocsf_strict.strict_user_inventory_events(records)
-    return ocsf.user_inventory_events(records)
+        return strict_profile.strict_user_inventory_events(records)
+    return sekoia_profile.user_inventory_events(records)
 
 
 def schema_problems(events: Sequence[Mapping[str, Any]], profile: str) -> list[Problem]:
     """The profile's own schema: the seed's table (types, units) or the official 1.6.0 model."""
     if profile == "ocsf":
-        return ocsf_strict_checks.validate_strict(events)
-    return ocsf_checks.types_valid(events)
+        return strict_rules.validate_strict(events)
+    return rules.types_valid(events)
 
 
 def constant_problems(events: Sequence[Mapping[str, Any]], profile: str) -> list[Problem]:
     """Class/category/activity/type/severity constants; the account type is the profile's."""
-    expected = dict(ocsf_checks.EXPECTED_CONSTANTS)
+    expected = dict(rules.EXPECTED_CONSTANTS)
     if profile == "ocsf":
-        expected["user.account.type"] = ocsf_strict.ACCOUNT_TYPE
-        expected["user.account.type_id"] = ocsf_strict.ACCOUNT_TYPE_ID
-    return ocsf_checks.constants_consistent(events, constants=expected)
+        expected["user.account.type"] = strict_profile.ACCOUNT_TYPE
+        expected["user.account.type_id"] = strict_profile.ACCOUNT_TYPE_ID
+    return rules.constants_consistent(events, constants=expected)

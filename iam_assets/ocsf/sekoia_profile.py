@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from iam_assets.arns import account_id
-from iam_assets.timestamps import to_utc
+from iam_assets.collect.arns import account_id
+from iam_assets.collect.timestamps import to_utc
 
 OCSF_VERSION = "1.6.0"
 CLASS_UID = 5003

@@ -10,10 +10,17 @@ import dagster as dg
 from dagster_aws.utils import ResourceWithBoto3Configuration
 from pydantic import Field, PrivateAttr
 
-from iam_assets import aws_accounts
-from iam_assets.account_lock import AccountLock
-from iam_assets.aws_iam import STRATEGIES, CollectionResult, build_iam_client, collect_users
-from iam_assets.intake import (
+from iam_assets.analysis.snapshot_store import STATE_VARIABLE, SnapshotStore, StateReport
+from iam_assets.collect import accounts
+from iam_assets.collect.collector import (
+    STRATEGIES,
+    CollectionResult,
+    build_iam_client,
+    collect_users,
+)
+from iam_assets.defs.account_lock import AccountLock
+from iam_assets.deliver.alert_channels import Alert, post_webhook
+from iam_assets.deliver.sekoia_intake import (
     ALLOW_HTTP_VARIABLE,
     DEFAULT_INTAKE_URL,
     KEY_VARIABLE,
@@ -23,8 +30,6 @@ from iam_assets.intake import (
     encode_events,
     validate_intake_config,
 )
-from iam_assets.notify import Alert, post_webhook
-from iam_assets.snapshot_store import STATE_VARIABLE, SnapshotStore, StateReport
 
 ROLE_VARIABLE = "IAM_ASSETS_ROLE_ARN"
 MEMBER_ROLE_VARIABLE = "IAM_ASSETS_MEMBER_ROLE_NAME"
@@ -60,7 +65,7 @@ class IAMResource(ResourceWithBoto3Configuration):
         default=None, description=f"External id for the roles (env {EXTERNAL_ID_VARIABLE})"
     )
     member_role_name: str = Field(
-        default=aws_accounts.DEFAULT_ROLE_NAME,
+        default=accounts.DEFAULT_ROLE_NAME,
         description=f"Role assumed in the Organization's other accounts ({MEMBER_ROLE_VARIABLE})",
     )
     max_workers: int = Field(
@@ -109,7 +114,7 @@ class IAMResource(ResourceWithBoto3Configuration):
             )
         if not self.role_arn:
             return session
-        return aws_accounts.checked_role_session(
+        return accounts.checked_role_session(
             session,
             self.role_arn,
             purpose=f"given in {ROLE_VARIABLE}",
@@ -126,10 +131,10 @@ class IAMResource(ResourceWithBoto3Configuration):
         are. Any other account: its ``member_role_name`` role, assumed and checked now.
         """
         source = self._session()
-        caller = aws_accounts.caller_account(source, self.endpoint_url, self._verify)
+        caller = accounts.caller_account(source, self.endpoint_url, self._verify)
         if account_id is None or account_id == caller.id:
             return source, caller.id
-        session = aws_accounts.account_session(
+        session = accounts.account_session(
             source,
             account_id,
             role_name=self.member_role_name,
@@ -143,10 +148,8 @@ class IAMResource(ResourceWithBoto3Configuration):
     def organization_accounts(self) -> list[str]:
         """Ids of the Organization's active accounts (run from the management account or a
         delegated administrator)."""
-        accounts = aws_accounts.organization_accounts(
-            self._session(), self.endpoint_url, self._verify
-        )
-        return [account.id for account in accounts]
+        found = accounts.organization_accounts(self._session(), self.endpoint_url, self._verify)
+        return [account.id for account in found]
 
     def get_client(self, session: boto3.session.Session | None = None) -> Any:
         """One IAM client, reused for the whole collection."""
@@ -360,7 +363,7 @@ def snapshot_store_from_env() -> SnapshotStoreResource:
 def iam_resource_from_env() -> IAMResource:
     """Production IAM access: boto3's chain, plus optional roles from the environment."""
     return IAMResource(
-        member_role_name=os.environ.get(MEMBER_ROLE_VARIABLE) or aws_accounts.DEFAULT_ROLE_NAME,
+        member_role_name=os.environ.get(MEMBER_ROLE_VARIABLE) or accounts.DEFAULT_ROLE_NAME,
         strategy=os.environ.get(STRATEGY_VARIABLE) or "auto",
         max_workers=env_int(WORKERS_VARIABLE, default=4, minimum=1),
         role_arn=dg.EnvVar(ROLE_VARIABLE) if os.environ.get(ROLE_VARIABLE) else None,

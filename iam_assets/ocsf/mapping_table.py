@@ -9,31 +9,31 @@ from __future__ import annotations
 
 import re
 
-from iam_assets import ocsf
-from iam_assets.ocsf_strict import CONSTANT, STRICT_MAPPING, MappingRow, constant_row
+from iam_assets.ocsf import sekoia_profile
+from iam_assets.ocsf.strict_profile import CONSTANT, STRICT_MAPPING, MappingRow, constant_row
 
 README_START = "<!-- mapping-table:start -->"
 README_END = "<!-- mapping-table:end -->"
 
 SEKOIA_MAPPING: tuple[MappingRow, ...] = (
-    constant_row("activity_id", ocsf.ACTIVITY_ID),
-    constant_row("activity_name", ocsf.ACTIVITY_NAME),
-    constant_row("category_name", ocsf.CATEGORY_NAME),
-    constant_row("category_uid", ocsf.CATEGORY_UID),
-    constant_row("class_name", ocsf.CLASS_NAME),
-    constant_row("class_uid", ocsf.CLASS_UID),
-    constant_row("type_name", ocsf.TYPE_NAME),
-    constant_row("type_uid", ocsf.TYPE_UID),
-    constant_row("severity", ocsf.SEVERITY),
-    constant_row("severity_id", ocsf.SEVERITY_ID),
+    constant_row("activity_id", sekoia_profile.ACTIVITY_ID),
+    constant_row("activity_name", sekoia_profile.ACTIVITY_NAME),
+    constant_row("category_name", sekoia_profile.CATEGORY_NAME),
+    constant_row("category_uid", sekoia_profile.CATEGORY_UID),
+    constant_row("class_name", sekoia_profile.CLASS_NAME),
+    constant_row("class_uid", sekoia_profile.CLASS_UID),
+    constant_row("type_name", sekoia_profile.TYPE_NAME),
+    constant_row("type_uid", sekoia_profile.TYPE_UID),
+    constant_row("severity", sekoia_profile.SEVERITY),
+    constant_row("severity_id", sekoia_profile.SEVERITY_ID),
     MappingRow("CreateDate", "time", "epoch seconds, UTC"),
-    constant_row("metadata.product.name", ocsf.PRODUCT_NAME),
+    constant_row("metadata.product.name", sekoia_profile.PRODUCT_NAME),
     MappingRow(
         CONSTANT,
         "metadata.product.version",
-        f'`"{ocsf.OCSF_VERSION}"` (the seed puts the OCSF version here)',
+        f'`"{sekoia_profile.OCSF_VERSION}"` (the seed puts the OCSF version here)',
     ),
-    constant_row("metadata.version", ocsf.OCSF_VERSION),
+    constant_row("metadata.version", sekoia_profile.OCSF_VERSION),
     MappingRow("UserId", "user.uid", "as is"),
     MappingRow("UserName", "user.name", "as is"),
     MappingRow("UserName", "user.full_name", "as is"),
@@ -64,20 +64,21 @@ SEKOIA_MAPPING: tuple[MappingRow, ...] = (
     ),
     MappingRow("Arn", "user.account.uid", "the user's ARN"),
     MappingRow("UserName", "user.account.name", "as is"),
-    constant_row("user.account.type", ocsf.ACCOUNT_TYPE),
+    constant_row("user.account.type", sekoia_profile.ACCOUNT_TYPE),
     MappingRow(
         CONSTANT,
         "user.account.type_id",
-        f"`{ocsf.ACCOUNT_TYPE_ID}` (the vendor's value; not in the OCSF 1.6.0 enum)",
+        f"`{sekoia_profile.ACCOUNT_TYPE_ID}` (the vendor's value; not in the OCSF 1.6.0 enum)",
     ),
     MappingRow(
         CONSTANT,
         "cloud.provider",
-        f'`"{ocsf.CLOUD_PROVIDER}"` (not in the vendor table: names the account for a SIEM)',
+        f'`"{sekoia_profile.CLOUD_PROVIDER}"`'
+        " (not in the vendor table: names the account for a SIEM)",
     ),
     MappingRow("Arn", "cloud.account.uid", "the 12-digit account id in the user's ARN"),
-    constant_row("cloud.account.type_id", ocsf.CLOUD_ACCOUNT_TYPE_ID),
-    constant_row("cloud.account.type", ocsf.CLOUD_ACCOUNT_TYPE),
+    constant_row("cloud.account.type_id", sekoia_profile.CLOUD_ACCOUNT_TYPE_ID),
+    constant_row("cloud.account.type", sekoia_profile.CLOUD_ACCOUNT_TYPE),
 )
 
 PROFILES: dict[str, tuple[MappingRow, ...]] = {"sekoia": SEKOIA_MAPPING, "ocsf": STRICT_MAPPING}

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from iam_assets import ocsf
-from iam_assets.intake import MAX_EVENT_BYTES, encode_events
+from iam_assets.deliver.sekoia_intake import MAX_EVENT_BYTES, encode_events
+from iam_assets.ocsf import sekoia_profile
 
 # OCSF 1.6.0 class 5003 required attributes without optional profiles (from the official schema),
 # with the "at least one of" constraints of the objects they hold.
@@ -37,19 +37,19 @@ AT_LEAST_ONE: dict[str, tuple[str, ...]] = {
 
 # Constants of a User Inventory Info: Collect event, and the names that must match their ids.
 EXPECTED_CONSTANTS: dict[str, Any] = {
-    "class_uid": ocsf.CLASS_UID,
-    "class_name": ocsf.CLASS_NAME,
-    "category_uid": ocsf.CATEGORY_UID,
-    "category_name": ocsf.CATEGORY_NAME,
-    "activity_id": ocsf.ACTIVITY_ID,
-    "activity_name": ocsf.ACTIVITY_NAME,
-    "metadata.version": ocsf.OCSF_VERSION,
-    "metadata.product.name": ocsf.PRODUCT_NAME,
-    "user.account.type": ocsf.ACCOUNT_TYPE,
-    "user.account.type_id": ocsf.ACCOUNT_TYPE_ID,
-    "cloud.provider": ocsf.CLOUD_PROVIDER,
-    "cloud.account.type": ocsf.CLOUD_ACCOUNT_TYPE,
-    "cloud.account.type_id": ocsf.CLOUD_ACCOUNT_TYPE_ID,
+    "class_uid": sekoia_profile.CLASS_UID,
+    "class_name": sekoia_profile.CLASS_NAME,
+    "category_uid": sekoia_profile.CATEGORY_UID,
+    "category_name": sekoia_profile.CATEGORY_NAME,
+    "activity_id": sekoia_profile.ACTIVITY_ID,
+    "activity_name": sekoia_profile.ACTIVITY_NAME,
+    "metadata.version": sekoia_profile.OCSF_VERSION,
+    "metadata.product.name": sekoia_profile.PRODUCT_NAME,
+    "user.account.type": sekoia_profile.ACCOUNT_TYPE,
+    "user.account.type_id": sekoia_profile.ACCOUNT_TYPE_ID,
+    "cloud.provider": sekoia_profile.CLOUD_PROVIDER,
+    "cloud.account.type": sekoia_profile.CLOUD_ACCOUNT_TYPE,
+    "cloud.account.type_id": sekoia_profile.CLOUD_ACCOUNT_TYPE_ID,
 }
 SEVERITY_NAMES = {
     0: "Unknown",

@@ -1,7 +1,8 @@
 """Read every IAM user of one AWS account, in the seed's raw shape (no Dagster here).
 
 The collector makes only read-only IAM calls, all listed in ``IAM_ACTIONS`` and in the
-checked-in policy document ``iam_assets/iam_policy.json``. Two rules keep the inventory honest:
+checked-in policy document ``iam_assets/collect/iam_policy.json``. Two rules keep the inventory
+honest:
 
 * a user deleted while we read it (``NoSuchEntity``) is dropped, with a note;
 * a call we are not allowed to make (``AccessDenied``) leaves its field ``None`` (unknown) and is
@@ -25,9 +26,13 @@ from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from iam_assets.credential_report import CredentialReport, ReportRow, parse_credential_report
-from iam_assets.security import allows_everything
-from iam_assets.timestamps import to_utc
+from iam_assets.collect.credential_report import (
+    CredentialReport,
+    ReportRow,
+    parse_credential_report,
+)
+from iam_assets.collect.policies import allows_everything
+from iam_assets.collect.timestamps import to_utc
 
 RawUser = dict[str, Any]
 
@@ -253,7 +258,7 @@ class IAMUserCollector:
                     if strategy == "bulk":
                         raise IAMCollectionError(
                             f"The bulk strategy was requested but {denied}. Grant it (see"
-                            " iam_assets/iam_policy.json) or use the auto strategy."
+                            " iam_assets/collect/iam_policy.json) or use the auto strategy."
                         ) from None
                     reason = f"bulk APIs not granted ({denied}): per-user calls"
                     self._note(f"Falling back to per-user IAM calls: {denied}")
@@ -547,7 +552,9 @@ def _describe(error: ClientError, doing: str) -> str:
     message = error.response.get("Error", {}).get("Message", "")
     hint = ""
     if code in _DENIED_CODES:
-        hint = " Grant the actions in iam_assets/iam_policy.json to the collecting principal."
+        hint = (
+            " Grant the actions in iam_assets/collect/iam_policy.json to the collecting principal."
+        )
     elif code in {"InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"}:
         hint = " Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the profile in AWS_PROFILE)."
     elif code in {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}:

@@ -3,12 +3,10 @@ in the accounts they cover (one, or one partition per account of an Organization
 
 import dagster as dg
 
-from iam_assets import profiles
-from iam_assets.alerts import SENSORS, build_delivery_freshness
-from iam_assets.assets import build_assets
-from iam_assets.checks import build_checks
-from iam_assets.partitions import AccountScope, aws_accounts, build_discovery_sensor
-from iam_assets.resources import (
+from iam_assets.defs.assets import build_assets
+from iam_assets.defs.checks import build_checks
+from iam_assets.defs.partitions import AccountScope, aws_accounts, build_discovery_sensor
+from iam_assets.defs.resources import (
     EventSinkResource,
     IAMResource,
     NotifierResource,
@@ -16,7 +14,9 @@ from iam_assets.resources import (
     notifier_from_env,
     snapshot_store_from_env,
 )
-from iam_assets.schedules import build_inventory_job, daily_schedule
+from iam_assets.defs.schedules import build_inventory_job, daily_schedule
+from iam_assets.defs.sensors import SENSORS, build_delivery_freshness
+from iam_assets.ocsf import profiles
 
 
 def build_definitions(

@@ -12,9 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from iam_assets import security
-from iam_assets.arns import account_id
-from iam_assets.timestamps import to_utc
+from iam_assets.analysis import privilege
+from iam_assets.collect.arns import account_id
+from iam_assets.collect.timestamps import to_utc
 
 # Column -> pandas dtype; the order is the order users see in previews.
 ENRICHED_COLUMNS: dict[str, str] = {
@@ -112,7 +112,7 @@ def enrich_user(raw: Mapping[str, Any], now: datetime | None = None) -> dict[str
             raw["AccessKeys"], now or datetime.now(UTC)
         ),
     }
-    record["is_admin"] = security.is_admin(record)
+    record["is_admin"] = privilege.is_admin(record)
     return record
 
 

@@ -20,24 +20,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from iam_assets import ocsf, ocsf_strict
-from iam_assets.ocsf_checks import SEVERITY_NAMES, Problem, get_path
+from iam_assets.ocsf import sekoia_profile, strict_profile
+from iam_assets.ocsf.rules import SEVERITY_NAMES, Problem, get_path
 
-SCHEMA_FILE = "ocsf_strict_schema.json"
+SCHEMA_FILE = "strict_schema.json"
 EARLIEST_MILLIS = 1_136_073_600_000  # 2006-01-01T00:00:00Z: AWS did not exist before
 FUTURE_SLACK_MILLIS = 86_400_000
 EXPECTED_CONSTANTS: dict[str, Any] = {
-    "class_uid": ocsf.CLASS_UID,
-    "class_name": ocsf.CLASS_NAME,
-    "category_uid": ocsf.CATEGORY_UID,
-    "category_name": ocsf.CATEGORY_NAME,
-    "activity_id": ocsf.ACTIVITY_ID,
-    "activity_name": ocsf.ACTIVITY_NAME,
-    "type_uid": ocsf.TYPE_UID,
-    "type_name": ocsf.TYPE_NAME,
-    "severity_id": ocsf.SEVERITY_ID,
-    "severity": SEVERITY_NAMES[ocsf.SEVERITY_ID],
-    "metadata.version": ocsf_strict.OCSF_VERSION,
+    "class_uid": sekoia_profile.CLASS_UID,
+    "class_name": sekoia_profile.CLASS_NAME,
+    "category_uid": sekoia_profile.CATEGORY_UID,
+    "category_name": sekoia_profile.CATEGORY_NAME,
+    "activity_id": sekoia_profile.ACTIVITY_ID,
+    "activity_name": sekoia_profile.ACTIVITY_NAME,
+    "type_uid": sekoia_profile.TYPE_UID,
+    "type_name": sekoia_profile.TYPE_NAME,
+    "severity_id": sekoia_profile.SEVERITY_ID,
+    "severity": SEVERITY_NAMES[sekoia_profile.SEVERITY_ID],
+    "metadata.version": strict_profile.OCSF_VERSION,
 }
 # OCSF scalar types -> the JSON (Python) types they accept; bool is never an integer.
 _SCALARS: dict[str, tuple[type, ...]] = {
@@ -59,7 +59,7 @@ FREE_FORM = "object"  # OCSF's generic object (``unmapped``): any keys, not chec
 @cache
 def strict_schema() -> dict[str, Any]:
     """The shipped attribute sets, read once from the package (never from /work/shared)."""
-    return json.loads(files("iam_assets").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
+    return json.loads(files("iam_assets.ocsf").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
 
 
 def validate_strict(

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from iam_assets import ocsf
-from iam_assets.arns import account_id
-from iam_assets.security import ADMIN_POLICY, is_admin
-from iam_assets.timestamps import to_utc
+from iam_assets.analysis.privilege import ADMIN_POLICY, is_admin
+from iam_assets.collect.arns import account_id
+from iam_assets.collect.timestamps import to_utc
+from iam_assets.ocsf import sekoia_profile
 
 OCSF_VERSION = "1.6.0"
 PRODUCT = {"name": "AWS IAM", "vendor_name": "AWS"}
@@ -28,8 +28,8 @@ USER_TYPE_UNKNOWN, USER_TYPE_USER, USER_TYPE_ADMIN = 0, 1, 2
 USER_TYPES = {USER_TYPE_UNKNOWN: "Unknown", USER_TYPE_USER: "User", USER_TYPE_ADMIN: "Admin"}
 # account.type_id 10 "AWS Account": user.account is the AWS account that holds the user
 # (3 "AWS IAM User" is deprecated in 1.6.0 in favour of user.type_id).
-ACCOUNT_TYPE_ID = ocsf.CLOUD_ACCOUNT_TYPE_ID
-ACCOUNT_TYPE = ocsf.CLOUD_ACCOUNT_TYPE
+ACCOUNT_TYPE_ID = sekoia_profile.CLOUD_ACCOUNT_TYPE_ID
+ACCOUNT_TYPE = sekoia_profile.CLOUD_ACCOUNT_TYPE
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -52,16 +52,16 @@ def constant_row(path: str, value: Any) -> MappingRow:
 # The strict mapping as data. Keep in step with ``strict_user_inventory_event``: a test checks
 # that every path the mapper emits has a row, and that constant rows show the emitted value.
 STRICT_MAPPING: tuple[MappingRow, ...] = (
-    constant_row("activity_id", ocsf.ACTIVITY_ID),
-    constant_row("activity_name", ocsf.ACTIVITY_NAME),
-    constant_row("category_uid", ocsf.CATEGORY_UID),
-    constant_row("category_name", ocsf.CATEGORY_NAME),
-    constant_row("class_uid", ocsf.CLASS_UID),
-    constant_row("class_name", ocsf.CLASS_NAME),
-    constant_row("type_uid", ocsf.TYPE_UID),
-    constant_row("type_name", ocsf.TYPE_NAME),
-    constant_row("severity_id", ocsf.SEVERITY_ID),
-    constant_row("severity", ocsf.SEVERITY),
+    constant_row("activity_id", sekoia_profile.ACTIVITY_ID),
+    constant_row("activity_name", sekoia_profile.ACTIVITY_NAME),
+    constant_row("category_uid", sekoia_profile.CATEGORY_UID),
+    constant_row("category_name", sekoia_profile.CATEGORY_NAME),
+    constant_row("class_uid", sekoia_profile.CLASS_UID),
+    constant_row("class_name", sekoia_profile.CLASS_NAME),
+    constant_row("type_uid", sekoia_profile.TYPE_UID),
+    constant_row("type_name", sekoia_profile.TYPE_NAME),
+    constant_row("severity_id", sekoia_profile.SEVERITY_ID),
+    constant_row("severity", sekoia_profile.SEVERITY),
     MappingRow("CreateDate", "time", "epoch milliseconds, UTC (as the seed: the creation time)"),
     constant_row("metadata.version", OCSF_VERSION),
     constant_row("metadata.product.name", PRODUCT["name"]),
@@ -83,7 +83,7 @@ STRICT_MAPPING: tuple[MappingRow, ...] = (
     MappingRow("Arn", "user.account.uid", "the 12-digit account id in the ARN; no account if none"),
     constant_row("user.account.type_id", ACCOUNT_TYPE_ID),
     constant_row("user.account.type", ACCOUNT_TYPE),
-    constant_row("cloud.provider", ocsf.CLOUD_PROVIDER),
+    constant_row("cloud.provider", sekoia_profile.CLOUD_PROVIDER),
     MappingRow("Arn", "cloud.account.uid", "the 12-digit account id in the ARN; no cloud if none"),
     constant_row("cloud.account.type_id", ACCOUNT_TYPE_ID),
     constant_row("cloud.account.type", ACCOUNT_TYPE),
@@ -190,7 +190,7 @@ def strict_user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
         ocsf_user["has_mfa"] = user["has_mfa"]
     account = account_id(user["arn"])
     if account is not None:
-        ocsf_user["account"] = ocsf.cloud(account)["account"]
+        ocsf_user["account"] = sekoia_profile.cloud(account)["account"]
     groups = user.get("groups")
     if known("user.groups", groups):
         ocsf_user["groups"] = [{"name": name} for name in groups]
@@ -207,16 +207,16 @@ def strict_user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
         unmapped["unknown_attributes"] = unknown
 
     event: dict[str, Any] = {
-        "activity_id": ocsf.ACTIVITY_ID,
-        "activity_name": ocsf.ACTIVITY_NAME,
-        "category_uid": ocsf.CATEGORY_UID,
-        "category_name": ocsf.CATEGORY_NAME,
-        "class_uid": ocsf.CLASS_UID,
-        "class_name": ocsf.CLASS_NAME,
-        "type_uid": ocsf.TYPE_UID,
-        "type_name": ocsf.TYPE_NAME,
-        "severity_id": ocsf.SEVERITY_ID,
-        "severity": ocsf.SEVERITY,
+        "activity_id": sekoia_profile.ACTIVITY_ID,
+        "activity_name": sekoia_profile.ACTIVITY_NAME,
+        "category_uid": sekoia_profile.CATEGORY_UID,
+        "category_name": sekoia_profile.CATEGORY_NAME,
+        "class_uid": sekoia_profile.CLASS_UID,
+        "class_name": sekoia_profile.CLASS_NAME,
+        "type_uid": sekoia_profile.TYPE_UID,
+        "type_name": sekoia_profile.TYPE_NAME,
+        "severity_id": sekoia_profile.SEVERITY_ID,
+        "severity": sekoia_profile.SEVERITY,
         "time": created,
         "metadata": {"version": OCSF_VERSION, "product": dict(PRODUCT)},
         "user": ocsf_user,
@@ -224,7 +224,7 @@ def strict_user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
     }
     if account is not None:  # the cloud profile: which AWS account the user lives in
         event["metadata"]["profiles"] = ["cloud"]
-        event["cloud"] = ocsf.cloud(account)
+        event["cloud"] = sekoia_profile.cloud(account)
     return event
 
 

@@ -6,8 +6,8 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from iam_assets import ocsf_checks, profiles
-from iam_assets.ocsf_checks import Problem
+from iam_assets.ocsf import profiles, rules
+from iam_assets.ocsf.rules import Problem
 
 SHOWN_PROBLEMS = 25
 # By key, so that the same checks serve the graph partitioned by account or not.
@@ -66,7 +66,7 @@ def _result(problems: Sequence[Problem], what: str, checked: int) -> dg.AssetChe
 
 def ocsf_required_fields(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult:
     return _result(
-        ocsf_checks.required_fields(ocsf_user_inventory),
+        rules.required_fields(ocsf_user_inventory),
         "required-field",
         len(ocsf_user_inventory),
     )
@@ -96,7 +96,7 @@ def ocsf_one_event_per_user(
     ocsf_user_inventory: list[dict], raw_iam_users: list[dict]
 ) -> dg.AssetCheckResult:
     return _result(
-        ocsf_checks.one_event_per_user(
+        rules.one_event_per_user(
             ocsf_user_inventory, (user["UserId"] for user in raw_iam_users)
         ),
         "coverage",
@@ -105,7 +105,7 @@ def ocsf_one_event_per_user(
 
 
 def ocsf_event_size(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult:
-    return _result(ocsf_checks.event_sizes(ocsf_user_inventory), "size", len(ocsf_user_inventory))
+    return _result(rules.event_sizes(ocsf_user_inventory), "size", len(ocsf_user_inventory))
 
 
 def iam_fields_known(

@@ -7,10 +7,11 @@ from typing import Any, Literal
 import dagster as dg
 import pandas as pd
 
-from iam_assets import enrich, ocsf, profiles, security
-from iam_assets.intake import IntakeError
-from iam_assets.resources import EventSinkResource, IAMResource, SnapshotStoreResource
-from iam_assets.snapshot_store import STATE_VARIABLE, StateReport
+from iam_assets.analysis import changes, enrich, kpis
+from iam_assets.analysis.snapshot_store import STATE_VARIABLE, StateReport
+from iam_assets.defs.resources import EventSinkResource, IAMResource, SnapshotStoreResource
+from iam_assets.deliver.sekoia_intake import IntakeError
+from iam_assets.ocsf import profiles, sekoia_profile
 
 GROUP = "iam_inventory"
 # Concurrency pool of the IAM reads: its limit (deploy/dagster.production.yaml) caps the
@@ -95,19 +96,19 @@ def enrich_raw_users(
     context: dg.AssetExecutionContext, raw_iam_users: list[dict], state: SnapshotStoreResource
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     frame = enrich.enrich_users(raw_iam_users)
-    current = security.snapshot(frame)
+    current = changes.snapshot(frame)
     account = account_of(context)
     state_report = StateReport()
-    changes = security.diff(state.load(account, state_report), current)
+    found = changes.diff(state.load(account, state_report), current)
     state.save(current, account, state_report)
     without_mfa = frame.loc[frame["console_without_mfa"].fillna(False), "user_name"].tolist()
     metadata: dict[str, Any] = {
-        **security.kpis(frame),
-        "users_added": len(changes.added),
-        "users_removed": len(changes.removed),
-        "users_changed": len(changes.changed),
-        "changes": dg.MetadataValue.md(security.changes_markdown(changes)),
-        "riskiest_users": dg.MetadataValue.md(security.riskiest_users(frame)),
+        **kpis.kpis(frame),
+        "users_added": len(found.added),
+        "users_removed": len(found.removed),
+        "users_changed": len(found.changed),
+        "changes": dg.MetadataValue.md(changes.changes_markdown(found)),
+        "riskiest_users": dg.MetadataValue.md(kpis.riskiest_users(frame)),
         "console_users_without_mfa_list": dg.MetadataValue.md(
             "\n".join(f"- `{name}`" for name in without_mfa) or "_none_"
         ),
@@ -117,13 +118,13 @@ def enrich_raw_users(
     yield dg.Output(frame, metadata=metadata)
     yield dg.AssetCheckResult(
         check_name="security_relevant_changes",
-        passed=not changes.findings,
+        passed=not found.findings,
         severity=dg.AssetCheckSeverity.WARN,
-        description="; ".join(changes.findings) or "No security-relevant change.",
+        description="; ".join(found.findings) or "No security-relevant change.",
         metadata={
-            "findings": dg.MetadataValue.json(changes.findings),
+            "findings": dg.MetadataValue.json(found.findings),
             "failing_users": dg.MetadataValue.json(
-                sorted({finding.split(": ", 1)[1] for finding in changes.findings})
+                sorted({finding.split(": ", 1)[1] for finding in found.findings})
             ),
         },
     )
@@ -154,8 +155,8 @@ def map_to_ocsf(
         metadata={
             "events": len(events),
             "ocsf_profile": profile,
-            "ocsf_version": ocsf.OCSF_VERSION,
-            "type_uid": ocsf.TYPE_UID,
+            "ocsf_version": sekoia_profile.OCSF_VERSION,
+            "type_uid": sekoia_profile.TYPE_UID,
             "sample_event": dg.MetadataValue.md(
                 "```json\n" + json.dumps(sample, indent=2) + "\n```"
             ),

@@ -16,7 +16,7 @@ from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshabl
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.session import Session as BotocoreSession
 
-from iam_assets.aws_iam import client_kwargs
+from iam_assets.collect.collector import client_kwargs
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 # What the collecting principal needs beyond IAM reads to cover an Organization (the checked-in
@@ -86,7 +86,7 @@ def organization_accounts(
         message = _sts_message(error, "list the Organization's accounts")
         raise AccountAccessError(
             f"{message} Run from the management account or a delegated administrator with"
-            " iam_assets/iam_policy_organization.json, or list the accounts in"
+            " iam_assets/collect/iam_policy_organization.json, or list the accounts in"
             " IAM_ASSETS_ACCOUNTS instead of 'organization'."
         ) from None
     return sorted(accounts, key=lambda account: account.id)

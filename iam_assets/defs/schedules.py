@@ -5,7 +5,7 @@ import os
 import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from iam_assets.assets import GROUP
+from iam_assets.defs.assets import GROUP
 
 CRON_VARIABLE = "IAM_ASSETS_SCHEDULE_CRON"
 DEFAULT_CRON = "0 6 * * *"  # 06:00 UTC every day

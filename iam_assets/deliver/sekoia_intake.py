@@ -31,7 +31,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from iam_assets.http_post import Answer, TransportError, post
+from iam_assets.deliver.http_post import Answer, TransportError, post
 
 DEFAULT_INTAKE_URL = "https://intake.sekoia.io"
 KEY_HEADER = "X-SEKOIAIO-INTAKE-KEY"

@@ -7,8 +7,8 @@ from typing import Any
 
 import dagster as dg
 
-from iam_assets.notify import Alert, FailedCheck
-from iam_assets.resources import NotifierResource
+from iam_assets.defs.resources import NotifierResource
+from iam_assets.deliver.alert_channels import Alert, FailedCheck
 
 FRESHNESS = timedelta(hours=26)
 DELIVERED = dg.AssetKey("sekoia_user_inventory")

@@ -1,0 +1,114 @@
+"""What changed since the previous snapshot, and which changes matter for security (pure)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+TRACKED = ("user_name", "is_console_user", "has_mfa", "active_access_keys", "is_admin", "groups")
+
+
+def snapshot(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """The tracked fields of every user, keyed by user id, as plain JSON-able values."""
+    out: dict[str, dict[str, Any]] = {}
+    for row in frame.to_dict("records"):
+        out[row["user_id"]] = {name: _plain(row[name]) for name in TRACKED}
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, list):
+        return sorted(value)
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+@dataclass
+class Changes:
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)  # user -> what changed
+    findings: list[str] = field(default_factory=list)  # the security-relevant ones
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+def diff(
+    previous: Mapping[str, Mapping[str, Any]] | None, current: Mapping[str, Mapping]
+) -> Changes:
+    """Users added, removed and changed between two snapshots, with security findings."""
+    changes = Changes()
+    if previous is None:
+        return changes  # first snapshot: nothing to compare with
+    for uid in sorted(set(current) - set(previous), key=lambda u: current[u]["user_name"]):
+        user = current[uid]
+        changes.added.append(user["user_name"])
+        if user["is_admin"] and user["has_mfa"] is False:
+            changes.findings.append(f"new admin without MFA: {user['user_name']}")
+    for uid in sorted(set(previous) - set(current), key=lambda u: previous[u]["user_name"]):
+        changes.removed.append(previous[uid]["user_name"])
+    for uid in sorted(set(previous) & set(current), key=lambda u: current[u]["user_name"]):
+        before, after = previous[uid], current[uid]
+        what = _what_changed(before, after)
+        if what:
+            changes.changed[after["user_name"]] = what
+            changes.findings.extend(_findings(before, after))
+    return changes
+
+
+def _what_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    what: list[str] = []
+    if before["has_mfa"] != after["has_mfa"]:
+        what.append({True: "MFA enabled", False: "MFA lost"}.get(after["has_mfa"], "MFA unknown"))
+    if before["is_console_user"] != after["is_console_user"]:
+        what.append(
+            {True: "console enabled", False: "console disabled"}.get(
+                after["is_console_user"], "console access unknown"
+            )
+        )
+    old_keys, new_keys = before["active_access_keys"], after["active_access_keys"]
+    if old_keys is not None and new_keys is not None and new_keys != old_keys:
+        what.append("new active key" if new_keys > old_keys else "active key removed")
+    if before["is_admin"] != after["is_admin"]:
+        what.append(
+            {True: "became admin", False: "no longer admin"}.get(after["is_admin"], "admin unknown")
+        )
+    joined = sorted(set(after["groups"] or []) - set(before["groups"] or []))
+    left = sorted(set(before["groups"] or []) - set(after["groups"] or []))
+    if joined:
+        what.append("joined " + ", ".join(joined))
+    if left:
+        what.append("left " + ", ".join(left))
+    if before["user_name"] != after["user_name"]:
+        what.append(f"renamed from {before['user_name']}")
+    return what
+
+
+def _findings(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    name = after["user_name"]
+    found = []
+    admin_without_mfa = after["is_admin"] is True and after["has_mfa"] is False
+    was = before["is_admin"] is True and before["has_mfa"] is False
+    if admin_without_mfa and not was:
+        found.append(f"admin without MFA: {name}")
+    if after["is_console_user"] and before["has_mfa"] is True and after["has_mfa"] is False:
+        found.append(f"console user lost MFA: {name}")
+    return found
+
+
+def changes_markdown(changes: Changes) -> str:
+    if not changes.any:
+        return "_No change since the previous snapshot._"
+    lines = ["| change | user | what |", "|---|---|---|"]
+    lines += [f"| added | `{name}` | |" for name in changes.added]
+    lines += [f"| removed | `{name}` | |" for name in changes.removed]
+    lines += [
+        f"| changed | `{name}` | {', '.join(what)} |" for name, what in changes.changed.items()
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,79 @@
+"""What a security engineer reads first: KPIs and the riskiest users (pure, over the enriched
+users table)."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+OLD_KEY_DAYS = 90
+RISKIEST_SHOWN = 10
+
+
+def risk_score(row: Mapping[str, Any]) -> int:
+    """A simple, explainable ranking: admin 50, console without MFA 30, old active key 15."""
+    score = 0
+    if row.get("is_admin") is True:
+        score += 50
+    if row.get("console_without_mfa") is True:
+        score += 30
+    days = row.get("oldest_active_key_days")
+    if days is not None and not pd.isna(days) and days > OLD_KEY_DAYS:
+        score += 15
+    if row.get("unknown_fields"):
+        score += 5
+    return score
+
+
+def kpis(frame: pd.DataFrame) -> dict[str, Any]:
+    """Plain numbers to chart across materialisations, plus the riskiest users as markdown."""
+    console = frame["is_console_user"].fillna(False).astype(bool)
+    mfa = frame["has_mfa"]
+    admins = frame["is_admin"].fillna(False).astype(bool)
+    keys = frame["active_access_keys"].fillna(0)
+    old_keys = frame["oldest_active_key_days"].fillna(-1) > OLD_KEY_DAYS
+
+    def pct(series: pd.Series) -> float | None:
+        known = series.dropna()
+        return round(100.0 * float(known.astype(bool).mean()), 1) if len(known) else None
+
+    figures: dict[str, Any] = {
+        "users": len(frame),
+        "console_users": int(console.sum()),
+        "mfa_coverage_pct": pct(mfa),
+        "console_mfa_coverage_pct": pct(mfa[console]),
+        "users_with_active_keys": int((keys > 0).sum()),
+        "users_with_active_keys_older_than_90_days": int(old_keys.sum()),
+        "admins": int(admins.sum()),
+        "admins_without_mfa": int((admins & (mfa == False)).sum()),  # noqa: E712 (NA stays out)
+        "console_users_without_mfa": int(frame["console_without_mfa"].fillna(False).sum()),
+        "users_with_unknown_fields": int((frame["unknown_fields"].map(len) > 0).sum()),
+    }
+    return {key: value for key, value in figures.items() if value is not None}
+
+
+def riskiest_users(frame: pd.DataFrame, limit: int = RISKIEST_SHOWN) -> str:
+    """Markdown table of the highest risk scores (0 scores left out)."""
+    rows = [(risk_score(row), row) for row in frame.to_dict("records")]
+    rows = sorted((r for r in rows if r[0] > 0), key=lambda r: (-r[0], r[1]["user_name"]))[:limit]
+    if not rows:
+        return "_No user stands out._"
+    lines = [
+        "| score | user | admin | console | MFA | active keys | oldest key (days) |",
+        "|---:|---|---|---|---|---:|---:|",
+    ]
+    for score, row in rows:
+        lines.append(
+            f"| {score} | `{row['user_name']}` | {_show(row['is_admin'])}"
+            f" | {_show(row['is_console_user'])} | {_show(row['has_mfa'])}"
+            f" | {_show(row['active_access_keys'])} | {_show(row['oldest_active_key_days'])} |"
+        )
+    return "\n".join(lines)
+
+
+def _show(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return "?"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
