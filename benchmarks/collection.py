@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def child(endpoint: str, strategy: str, workers: int) -> None:
     """Collect in a process of its own, so that its peak memory is the collector's alone."""
-    from iam_assets.collect.collector import build_iam_client, collect_users
+    from iam_assets.collect.client import build_iam_client
+    from iam_assets.collect.collector import collect_users
 
     client = build_iam_client(endpoint_url=endpoint)
     started = time.monotonic()

@@ -3,7 +3,7 @@ every account of an Organization when IAM_ASSETS_ACCOUNTS says so."""
 
 from iam_assets.defs.code_location import build_definitions
 from iam_assets.defs.partitions import account_scope_from_env
-from iam_assets.defs.resources import iam_resource_from_env, sekoia_intake_from_env
+from iam_assets.defs.settings import iam_resource_from_env, sekoia_intake_from_env
 
 defs = build_definitions(
     iam=iam_resource_from_env(),

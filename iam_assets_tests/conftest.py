@@ -65,7 +65,7 @@ def iam_proxy(moto_endpoint: str, iam_admin) -> Iterator[IAMProxy]:
 @pytest.fixture
 def state(tmp_path):
     """Where the previous snapshot is kept, fresh for each test."""
-    from iam_assets.defs.resources import SnapshotStoreResource
+    from iam_assets.defs.state_resource import SnapshotStoreResource
 
     return SnapshotStoreResource(directory=str(tmp_path / "state"))
 

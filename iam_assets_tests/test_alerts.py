@@ -2,16 +2,14 @@
 
 import dagster as dg
 
-from iam_assets.defs.assets import ASSETS
-from iam_assets.defs.checks import CHECKS
-from iam_assets.defs.resources import (
-    IAMResource,
-    NotifierResource,
-    SekoiaIntakeResource,
-    SnapshotStoreResource,
-)
+from iam_assets.defs.aws_resource import IAMResource
+from iam_assets.defs.notifier import NotifierResource
+from iam_assets.defs.ocsf_resource import OCSFProfileResource
 from iam_assets.defs.sensors import check_failure_alerts, failed_checks, run_failure_alerts
+from iam_assets.defs.sink_resources import SekoiaIntakeResource
+from iam_assets.defs.state_resource import SnapshotStoreResource
 from iam_assets.demo.seed import DEMO_USERS, seed_users
+from iam_assets_tests.support.graph import ASSETS, CHECKS
 
 
 def run_graph(instance, iam_proxy, intake, tmp_path, **intake_kwargs):
@@ -22,6 +20,7 @@ def run_graph(instance, iam_proxy, intake, tmp_path, **intake_kwargs):
             "iam": IAMResource(endpoint_url=iam_proxy.url, strategy="per_user", max_attempts=2),
             "intake": SekoiaIntakeResource(url=intake.url, **intake_kwargs),
             "state": SnapshotStoreResource(directory=str(tmp_path / "state")),
+            "ocsf": OCSFProfileResource(),
         },
         raise_on_error=False,
     )
@@ -52,7 +51,7 @@ def test_a_failed_check_in_a_successful_run_sends_exactly_one_alert(
     (alert,) = webhook.received  # exactly one
     (check,) = alert["failed_checks"]
     assert check["check"] == "iam_fields_known" and check["severity"] == "WARN"
-    assert check["asset"] == "enriched_iam_users"
+    assert check["asset"] == "raw_iam_users"
     assert set(check["users"]) == {"bob.no-mfa", "heidi.idle"}
     assert alert["run_url"] == f"http://dagster.example:3000/runs/{result.run_id}"
     assert "iam_fields_known" in alert["text"] and "bob.no-mfa" in alert["text"]

@@ -13,7 +13,8 @@ from iam_assets.collect.accounts import (
     parse_account_ids,
     role_arn,
 )
-from iam_assets.collect.collector import build_iam_client, collect_users
+from iam_assets.collect.client import build_iam_client
+from iam_assets.collect.collector import collect_users
 
 
 def test_caller_account_names_the_one_account_of_the_credentials(moto_endpoint, iam_admin):
@@ -100,7 +101,7 @@ def test_a_role_that_cannot_be_assumed_is_reported_with_its_arn(iam_admin, iam_p
 
 
 def test_the_resource_reads_the_account_of_the_role_it_is_given(iam_admin, iam_proxy):
-    from iam_assets.defs.resources import IAMResource
+    from iam_assets.defs.aws_resource import IAMResource
 
     hub = role_arn("210987654321", "InventoryHub")
     session = assumed_role_session(boto3.session.Session(), hub, endpoint_url=iam_proxy.url)
@@ -123,7 +124,7 @@ def test_the_resource_tls_setting_reaches_sts_as_well_as_iam(moto_endpoint, iam_
     get past the handshake."""
     from botocore.exceptions import SSLError
 
-    from iam_assets.defs.resources import IAMResource
+    from iam_assets.defs.aws_resource import IAMResource
     from iam_assets_tests.support.iam_proxy import IAMProxy
     from iam_assets_tests.support.tls import self_signed_context
 

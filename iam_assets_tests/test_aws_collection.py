@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from iam_assets.analysis import enrich
 from iam_assets.collect import collector
-from iam_assets.collect.collector import IAMCollectionError, build_iam_client, collect_users
+from iam_assets.collect.client import IAMCollectionError, build_iam_client
+from iam_assets.collect.collector import collect_users
 from iam_assets.collect.credential_report import FIELD_COLUMNS
 from iam_assets.demo.seed import (
     DEMO_USERS,

@@ -5,11 +5,11 @@ import copy
 import dagster as dg
 import pytest
 
-from iam_assets.defs.assets import sekoia_user_inventory
-from iam_assets.defs.checks import CHECKS
-from iam_assets.defs.resources import SekoiaIntakeResource
+from iam_assets.defs.ocsf_resource import OCSFProfileResource
+from iam_assets.defs.sink_resources import SekoiaIntakeResource
 from iam_assets.ocsf import rules
-from iam_assets_tests.test_ocsf_mapping import SEED_EVENT
+from iam_assets_tests.support.graph import CHECKS, sekoia_user_inventory
+from iam_assets_tests.support.product_page import SEED_EVENT
 
 NOW = 1_800_000_000  # 2027-01-15, fixed so that the plausibility window is deterministic
 
@@ -125,6 +125,7 @@ def test_an_oversized_event_fails_its_check_and_only_it_is_held_back(intake, sta
         resources={
             "intake": SekoiaIntakeResource(url=intake.url, intake_key=intake.key),
             "state": state,
+            "ocsf": OCSFProfileResource(),
         },
         raise_on_error=False,
     )
@@ -149,6 +150,7 @@ def test_a_bad_event_fails_its_check_and_blocks_delivery(intake, state):
         resources={
             "intake": SekoiaIntakeResource(url=intake.url, intake_key=intake.key),
             "state": state,
+            "ocsf": OCSFProfileResource(),
         },
         raise_on_error=False,
     )

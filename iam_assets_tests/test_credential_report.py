@@ -10,7 +10,6 @@ fields in the raw asset's metadata, the ``iam_fields_known`` check and the event
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,13 +17,14 @@ from hypothesis import strategies as st
 from iam_assets.collect.credential_report import (
     FIELD_COLUMNS,
     KEY_COLUMNS,
-    NO_VALUE,
     CredentialReport,
     parse_credential_report,
 )
-from iam_assets.defs.assets import ASSETS
-from iam_assets.defs.checks import CHECKS, ENRICHED_USERS
-from iam_assets.defs.resources import IAMResource
+from iam_assets.collect.report_csv import NO_VALUE
+from iam_assets.defs.aws_resource import IAMResource
+from iam_assets.defs.checks import collection_result
+from iam_assets.defs.ocsf_resource import OCSFProfileResource
+from iam_assets.defs.sink_resources import SekoiaIntakeResource
 from iam_assets.demo.seed import DEMO_USERS, seed_users
 from iam_assets_tests.support.credential_reports import (
     ACCOUNT,
@@ -39,6 +39,7 @@ from iam_assets_tests.support.credential_reports import (
     report_users,
     reworked_report,
 )
+from iam_assets_tests.support.graph import ASSETS, CHECKS
 
 BOB = ReportUser(
     "bob",
@@ -394,7 +395,9 @@ def test_rejected_rows_and_absent_columns_reach_metadata_check_and_events(
     )
     iam = IAMResource(endpoint_url=iam_proxy.url, max_attempts=2, strategy="bulk")
     graph = [*ASSETS[:3], *CHECKS]  # up to the events: delivery is not under test here
-    result = dg.materialize(graph, resources={"iam": iam, "state": state})
+    unused = SekoiaIntakeResource(intake_key="not-used-here")  # the size check reads its limit
+    resources = {"iam": iam, "state": state, "ocsf": OCSFProfileResource(), "intake": unused}
+    result = dg.materialize(graph, resources=resources)
     assert result.success  # a report that does not fit fails nothing
 
     (raw,) = [
@@ -421,31 +424,10 @@ def test_rejected_rows_and_absent_columns_reach_metadata_check_and_events(
     assert {event["user"]["access_keys_count"] for event in events.values()} == {None}
 
 
-def fields_known_check_with(rejected: dict[str, str] | None) -> dg.AssetCheckEvaluation:
-    """``iam_fields_known`` over users whose every field is known, after a raw materialisation
-    that rejected ``rejected`` credential report rows (no entry at all when ``None``)."""
-
-    @dg.asset(name="raw_iam_users")
-    def fake_raw() -> dg.Output[list[dict]]:
-        entries = {} if rejected is None else {
-            "credential_report_rows_rejected_users": dg.MetadataValue.json(rejected)
-        }
-        return dg.Output([{"UserName": "bob"}], metadata=entries)
-
-    @dg.asset(name="enriched_iam_users", deps=[fake_raw])
-    def fake_enriched() -> pd.DataFrame:
-        return pd.DataFrame({"unknown_fields": [[]], "user_name": ["bob"]})
-
-    checks = [c for c in CHECKS if {key.asset_key for key in c.check_keys} == {ENRICHED_USERS}]
-    result = dg.materialize([fake_raw, fake_enriched, *checks])
-    (evaluation,) = result.get_asset_check_evaluations()
-    return evaluation
-
-
 def test_a_rejected_row_alone_fails_iam_fields_known_as_a_warning():
-    warned = fields_known_check_with({"bob": "stale row: user_creation_time 2020-01-01T00:00:00Z"})
+    users = [{"UserName": "bob", "UnknownFields": {}}]
+    warned = collection_result(users, {"bob": "stale row: user_creation_time 2020-01-01T00:00:00Z"})
     assert not warned.passed and warned.severity == dg.AssetCheckSeverity.WARN
     assert warned.metadata["failing_users"].value == ["bob"]
     assert "stale row" in warned.description
-    assert fields_known_check_with({}).passed
-    assert fields_known_check_with(None).passed  # a raw asset from before this metadata
+    assert collection_result(users, {}).passed

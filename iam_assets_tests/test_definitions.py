@@ -5,14 +5,12 @@ import itertools
 import dagster as dg
 import pytest
 
-from iam_assets.defs.assets import ASSETS, GROUP
-from iam_assets.defs.checks import CHECKS
-from iam_assets.defs.resources import (
-    AWSCredentialsMissing,
-    IAMResource,
-    SekoiaIntakeResource,
-    sekoia_intake_from_env,
-)
+from iam_assets.defs.aws_resource import AWSCredentialsMissing, IAMResource
+from iam_assets.defs.keys import GROUP
+from iam_assets.defs.ocsf_resource import OCSFProfileResource
+from iam_assets.defs.settings import sekoia_intake_from_env
+from iam_assets.defs.sink_resources import SekoiaIntakeResource
+from iam_assets_tests.support.graph import ASSETS, CHECKS
 
 GRAPH = ["raw_iam_users", "enriched_iam_users", "ocsf_user_inventory", "sekoia_user_inventory"]
 
@@ -35,6 +33,7 @@ def test_code_location_loads_the_whole_lineage(module):
         assert dg.AssetKey(upstream) in parents
     checks = {key.name for key in graph.asset_check_keys}
     assert checks == {key.name for check in CHECKS for key in check.check_keys} | {
+        "iam_fields_known",  # emitted by raw_iam_users itself
         "security_relevant_changes",  # emitted by enriched_iam_users itself
         "change_tracking_state",  # likewise
         "freshness_check",  # no delivery for 26 hours
@@ -74,6 +73,7 @@ def test_missing_intake_key_is_a_launch_error_naming_the_variable(monkeypatch, i
                 "iam": IAMResource(endpoint_url=iam_proxy.url),
                 "intake": sekoia_intake_from_env(),
                 "state": state,
+                "ocsf": OCSFProfileResource(),
             },
         )
     assert iam_proxy.actions == {}, raised.value  # failed before reading IAM
@@ -87,6 +87,7 @@ def test_empty_intake_key_is_a_launch_error_naming_the_variable(iam_proxy, state
                 "iam": IAMResource(endpoint_url=iam_proxy.url),
                 "intake": SekoiaIntakeResource(url="https://intake.sekoia.io", intake_key=""),
                 "state": state,
+                "ocsf": OCSFProfileResource(),
             },
         )
     assert "SEKOIA_INTAKE_KEY is empty" in str(raised.value.__cause__)
@@ -114,6 +115,7 @@ def test_intake_settings_that_cannot_work_fail_at_launch_naming_the_variable(
                 "iam": IAMResource(endpoint_url=iam_proxy.url),
                 "intake": sekoia_intake_from_env(),
                 "state": state,
+                "ocsf": OCSFProfileResource(),
             },
         )
     message = str(raised.value.__cause__)
@@ -140,7 +142,7 @@ def test_intake_url_defaults_to_sekoia_and_is_read_from_the_environment(monkeypa
 
 
 def test_unknown_strategy_is_a_launch_error_naming_the_variable(monkeypatch):
-    from iam_assets.defs.resources import iam_resource_from_env
+    from iam_assets.defs.settings import iam_resource_from_env
 
     monkeypatch.setenv("IAM_ASSETS_STRATEGY", "fastest")
     with pytest.raises(dg.DagsterResourceFunctionError) as raised:

@@ -3,39 +3,19 @@
 import dagster as dg
 import pytest
 
-from iam_assets.defs.assets import ASSETS
-from iam_assets.defs.checks import CHECKS
-from iam_assets.defs.resources import IAMResource, SekoiaIntakeResource
+from iam_assets.defs.aws_resource import IAMResource
+from iam_assets.defs.ocsf_resource import OCSFProfileResource
+from iam_assets.defs.sink_resources import SekoiaIntakeResource
 from iam_assets.demo.seed import DEMO_USERS, DemoUser, seed_users
 from iam_assets_tests.support.expected import expected_event
-
-
-def materialize(iam_proxy, intake, state, strategy="auto", profile=""):
-    return dg.materialize(
-        [*ASSETS, *CHECKS],
-        run_config={"ops": {"ocsf_user_inventory": {"config": {"profile": profile}}}},
-        resources={
-            "state": state,
-            "iam": IAMResource(endpoint_url=iam_proxy.url, max_attempts=2, strategy=strategy),
-            "intake": SekoiaIntakeResource(
-                url=intake.url, intake_key=intake.key, backoff_initial=0.05
-            ),
-        },
-    )
-
-
-def metadata(result, asset: str) -> dict:
-    (event,) = [
-        e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(asset)
-    ]
-    return {k: v.value for k, v in event.materialization.metadata.items()}
+from iam_assets_tests.support.graph import ASSETS, CHECKS, materialize_graph, metadata
 
 
 def test_graph_delivers_one_checked_event_per_user_equal_to_the_table(
     iam_admin, iam_proxy, intake, state
 ):
     seed_users(iam_admin, DEMO_USERS)
-    result = materialize(iam_proxy, intake, state)
+    result = materialize_graph(iam_proxy, intake, state)
     assert result.success
 
     received = {event["user"]["name"]: event for event in intake.events}
@@ -45,6 +25,7 @@ def test_graph_delivers_one_checked_event_per_user_equal_to_the_table(
 
     checks = result.get_asset_check_evaluations()
     expected = {key.name for c in CHECKS for key in c.check_keys} | {
+        "iam_fields_known",
         "security_relevant_changes",
         "change_tracking_state",
     }
@@ -74,7 +55,7 @@ def test_denied_reads_are_null_in_events_and_raise_a_warning_check(
 ):
     seed_users(iam_admin, DEMO_USERS)
     iam_proxy.fail("ListMFADevices", when=lambda params: params["UserName"] == "bob.no-mfa")
-    result = materialize(iam_proxy, intake, state, strategy="per_user")
+    result = materialize_graph(iam_proxy, intake, state, strategy="per_user")
     assert result.success  # a denied field does not fail the run
     (bob,) = [e for e in intake.events if e["user"]["name"] == "bob.no-mfa"]
     assert bob["user"]["has_mfa"] is None
@@ -98,6 +79,7 @@ def test_refused_delivery_fails_the_materialisation_with_counts(
             "iam": IAMResource(endpoint_url=iam_proxy.url),
             "intake": bad_key,
             "state": state,
+            "ocsf": OCSFProfileResource(),
         },
         raise_on_error=False,
     )
@@ -118,7 +100,7 @@ def test_flaky_intake_still_gets_every_user_exactly_once(iam_admin, iam_proxy, i
     seed_users(iam_admin, DEMO_USERS)
     intake.fail_next(503, times=3)
     intake.fail_next(429, headers={"Retry-After": "1"})
-    result = materialize(iam_proxy, intake, state)
+    result = materialize_graph(iam_proxy, intake, state)
     assert result.success
     names = sorted(event["user"]["name"] for event in intake.events)
     assert names == sorted(user.name for user in DEMO_USERS)  # each exactly once
@@ -132,14 +114,14 @@ def test_second_snapshot_reports_what_changed_and_warns_on_security(
     iam_admin, iam_proxy, intake, state
 ):
     seed_users(iam_admin, DEMO_USERS)
-    first = materialize(iam_proxy, intake, state)
+    first = materialize_graph(iam_proxy, intake, state)
     assert metadata(first, "enriched_iam_users")["users_changed"] == 0
     # Between the two runs: a user leaves, one joins as an admin without MFA, one loses MFA.
     iam_admin.delete_user(UserName="heidi.idle")
     seed_users(iam_admin, (DemoUser("mallory.new", console=True, groups=("Admins",)),))
     (device,) = iam_admin.list_mfa_devices(UserName="grace.readonly")["MFADevices"]
     iam_admin.deactivate_mfa_device(UserName="grace.readonly", SerialNumber=device["SerialNumber"])
-    second = materialize(iam_proxy, intake, state)
+    second = materialize_graph(iam_proxy, intake, state)
     changes = metadata(second, "enriched_iam_users")
     assert (changes["users_added"], changes["users_removed"], changes["users_changed"]) == (1, 1, 1)
     assert "mallory.new" in changes["changes"] and "heidi.idle" in changes["changes"]
@@ -162,7 +144,7 @@ def test_strict_profile_by_run_config_delivers_valid_ocsf(iam_admin, iam_proxy, 
     from iam_assets.ocsf.strict_rules import validate_strict
 
     seed_users(iam_admin, DEMO_USERS)
-    result = materialize(iam_proxy, intake, state, profile="ocsf")
+    result = materialize_graph(iam_proxy, intake, state, profile="ocsf")
     assert result.success
     assert all(check.passed for check in result.get_asset_check_evaluations())
     assert len(intake.events) == len(DEMO_USERS)
@@ -175,7 +157,7 @@ def test_strict_profile_by_run_config_delivers_valid_ocsf(iam_admin, iam_proxy, 
 def test_seed_checks_reject_strict_events_and_the_other_way_round():
     from iam_assets.analysis import enrich
     from iam_assets.ocsf import profiles
-    from iam_assets_tests.test_ocsf_mapping import PROGRAMMATIC_USER
+    from iam_assets_tests.support.product_page import PROGRAMMATIC_USER
 
     records = enrich.to_records(enrich.enrich_users([PROGRAMMATIC_USER]))
     seed, strict = profiles.events(records, "sekoia"), profiles.events(records, "ocsf")

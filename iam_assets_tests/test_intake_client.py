@@ -10,13 +10,9 @@ import time
 import pytest
 import requests
 
-from iam_assets.deliver.sekoia_intake import (
-    IntakeConfigError,
-    IntakeError,
-    SekoiaIntakeClient,
-    batches,
-    validate_intake_config,
-)
+from iam_assets.deliver.intake_config import IntakeConfigError, validate_intake_config
+from iam_assets.deliver.sekoia_intake import SekoiaIntakeClient, batches
+from iam_assets.deliver.sink import DeliveryError
 from iam_assets_tests.support.intake_double import IntakeDouble
 from iam_assets_tests.support.sekoia_doc_examples import EXAMPLES
 
@@ -76,7 +72,7 @@ def test_429_honours_retry_after_and_caps_it(intake):
 
 def test_wrong_key_fails_at_once_naming_the_variable_not_the_value(intake):
     client = SekoiaIntakeClient(intake.url, "wrong-secret-value")
-    with pytest.raises(IntakeError) as raised:
+    with pytest.raises(DeliveryError) as raised:
         client.send(events(3))
     message = str(raised.value)
     assert "SEKOIA_INTAKE_KEY" in message and "401" in message
@@ -90,7 +86,7 @@ def test_wrong_key_fails_at_once_naming_the_variable_not_the_value(intake):
 def test_refusals_say_what_to_fix(intake, status, variable):
     intake.fail_next(status)
     client, waits = client_for(intake)
-    with pytest.raises(IntakeError, match=variable):
+    with pytest.raises(DeliveryError, match=variable):
         client.send(events(1))
     assert waits == [] and intake.events == []
 
@@ -100,7 +96,7 @@ def test_413_for_one_event_stops_at_its_batch_with_counts(intake):
     snapshot = events(25)
     snapshot[14]["padding"] = "x" * 5000  # in the second batch of ten
     client, waits = client_for(intake, batch_events=10)
-    with pytest.raises(IntakeError, match=r"413.*Delivered 10 of 25 events; 15 were not"):
+    with pytest.raises(DeliveryError, match=r"413.*Delivered 10 of 25 events; 15 were not"):
         client.send(snapshot)
     assert intake.events == snapshot[:10]
     assert waits == []  # 413 is not retried
@@ -141,7 +137,7 @@ def test_oversized_event_is_skipped_and_named_and_the_rest_delivered(intake):
 def test_persistent_failure_is_bounded_and_counted(intake):
     intake.fail_next(503, times=100)
     client, waits = client_for(intake, max_attempts=4, batch_events=2)
-    with pytest.raises(IntakeError, match=r"kept failing.*Delivered 0 of 6 events; 6 were not"):
+    with pytest.raises(DeliveryError, match=r"kept failing.*Delivered 0 of 6 events; 6 were not"):
         client.send(events(6))
     assert len(intake.requests) == 4 and len(waits) == 3
     assert intake.events == []
@@ -151,7 +147,7 @@ def test_unreachable_intake_is_a_clear_error():
     client = SekoiaIntakeClient(
         "http://127.0.0.1:9", "some-key", max_attempts=2, timeout=2, sleep=lambda _s: None
     )
-    with pytest.raises(IntakeError, match=r"kept failing \(connection refused\)"):
+    with pytest.raises(DeliveryError, match=r"kept failing \(connection refused\)"):
         client.send(events(1))
 
 
@@ -288,7 +284,7 @@ def test_a_trickling_answer_meets_one_deadline_and_names_its_batch(intake):
     intake.pass_next()  # batch 1 goes through
     intake.trickle_next(0.25, times=2)  # every attempt of batch 2 trickles
     started = time.monotonic()
-    with pytest.raises(IntakeError) as raised:
+    with pytest.raises(DeliveryError) as raised:
         client.send(events(6))
     elapsed = time.monotonic() - started
     message = str(raised.value)
@@ -303,7 +299,7 @@ def test_a_redirect_is_never_followed_and_names_the_variable_and_origin(intake):
     try:
         intake.redirect_next(f"{elsewhere.url}/jsons?x=1")
         client, waits = client_for(intake)
-        with pytest.raises(IntakeError) as raised:
+        with pytest.raises(DeliveryError) as raised:
             client.send(events(3))
     finally:
         elsewhere.stop()
@@ -333,7 +329,7 @@ def test_an_answer_that_does_not_acknowledge_every_event_fails_with_counts(
 ):
     intake.answer_next(payload)
     client, waits = client_for(intake)
-    with pytest.raises(IntakeError) as raised:
+    with pytest.raises(DeliveryError) as raised:
         client.send(events(3))
     assert problem in str(raised.value) and "not acknowledged" in str(raised.value)
     assert raised.value.delivered == 0 and raised.value.undelivered == 3

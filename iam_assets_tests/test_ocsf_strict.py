@@ -24,7 +24,7 @@ from iam_assets.collect import arns
 from iam_assets.ocsf import mapping_table, rules, sekoia_profile, strict_profile, strict_rules
 from iam_assets.ocsf.strict_rules import validate_strict
 from iam_assets_tests.support.ocsf_schema import build_strict_schema, official_extract
-from iam_assets_tests.test_ocsf_mapping import CONSOLE_USER, PROGRAMMATIC_USER
+from iam_assets_tests.support.product_page import CONSOLE_USER, PROGRAMMATIC_USER
 
 CREATED_MILLIS = 1591264800000  # 2020-06-04T10:00:00Z
 
@@ -486,6 +486,67 @@ def test_constant_rows_show_the_value_the_mapper_emits(profile):
             if row.source == strict_profile.CONSTANT:
                 value = rules.get_path(event, row.path)
                 assert f"`{json.dumps(value, ensure_ascii=False)}`" in row.rule, row
+
+
+# -- every field either profile emits has a type rule -----------------------------------------
+
+# The leaves of the strict profile inside ``unmapped``: free-form in OCSF, so without a type rule.
+STRICT_FREE_FORM = {
+    "unmapped.path",
+    "unmapped.is_console_user",
+    "unmapped.access_keys_count",
+    "unmapped.unknown_fields",
+    "unmapped.unknown_attributes",
+}
+
+
+def test_every_field_the_sekoia_profile_emits_has_a_type_rule():
+    """A field of the sekoia profile has a type rule when ``rules.FIELD_TYPES`` declares what it
+    may hold (checked by ``rules.types_valid``), or ``rules.EXPECTED_CONSTANTS`` pins it to one
+    value of an exact type (checked by ``rules.constants_consistent``). ``user.tags`` is a
+    free-form map, one leaf, whose rule checks its keys and values. No rule is left for a field
+    the profile no longer emits."""
+    sekoia, _strict = _coverage_events()
+    emitted = {path for event in sekoia for path in leaf_paths(event, opaque=SEED_OPAQUE)}
+    assert emitted - set(rules.FIELD_TYPES) - set(rules.EXPECTED_CONSTANTS) == set()
+    assert set(rules.FIELD_TYPES) <= emitted
+
+
+def _strict_type(path: str) -> str | None:
+    """The type the shipped schema gives an emitted leaf (``a[].b`` steps into an array of
+    objects, ``a[]`` is an array's element type): a scalar such as ``string_t``, an object
+    name, ``object`` (free-form) for anything inside a free-form object, ``None`` if none."""
+    schema = strict_rules.strict_schema()
+    spec: dict[str, Any] | None = schema["class"]
+    kind: str | None = None
+    for part in path.split("."):
+        if kind == strict_rules.FREE_FORM:
+            return kind
+        name = part.removesuffix("[]")
+        if spec is None or name not in spec["attributes"]:
+            return None
+        kind = spec["attributes"][name].removesuffix("[]")
+        spec = schema["objects"].get(kind)
+    return kind
+
+
+def test_every_field_the_strict_profile_emits_has_a_type_rule():
+    """The strict profile's type rules are the shipped schema's, which ``strict_rules`` applies:
+    a field has one when the schema gives it a scalar type ``strict_rules`` checks
+    (``SCALAR_TYPES``: no ``true`` for an integer, milliseconds for a ``timestamp_t``), or an
+    object type it ships and walks attribute by attribute (an empty ``user.groups`` is a leaf of
+    type ``group``). The leaves inside ``unmapped`` have none: OCSF declares ``unmapped`` a
+    free-form ``object``, so only "no null" holds there; they are pinned here so that a new one
+    is a choice, not an accident."""
+    _sekoia, strict = _coverage_events()
+    emitted = {path for event in strict for path in leaf_paths(event)}
+    kinds = {path: _strict_type(path) for path in emitted}
+    free_form = {path for path, kind in kinds.items() if kind == strict_rules.FREE_FORM}
+    assert free_form == STRICT_FREE_FORM
+    checked = set(strict_rules.SCALAR_TYPES) | set(strict_rules.strict_schema()["objects"])
+    assert {path: kind for path, kind in kinds.items() if kind not in checked} == {
+        path: strict_rules.FREE_FORM for path in STRICT_FREE_FORM
+    }
 
 
 def test_readme_section_holds_both_tables_and_the_block_helpers_agree():

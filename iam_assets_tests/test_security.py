@@ -1,13 +1,16 @@
 """Admin analysis, KPIs and change detection on plain data."""
 
 import json
+import types
+import typing
 from urllib.parse import quote
 
 import pytest
 
 from iam_assets.analysis import changes, enrich, kpis, privilege
+from iam_assets.analysis.records import EnrichedUser, TrackedUser
 from iam_assets.collect import policies
-from iam_assets_tests.test_ocsf_mapping import CONSOLE_USER, PROGRAMMATIC_USER
+from iam_assets_tests.support.product_page import CONSOLE_USER, PROGRAMMATIC_USER
 
 
 @pytest.mark.parametrize(
@@ -82,3 +85,42 @@ def test_diff_names_added_removed_changed_and_security_findings():
     ]
     assert changes.diff(None, after).any is False  # the first snapshot has nothing to compare
     assert "MFA lost" in changes.changes_markdown(found)
+
+
+def _wrong_types(record: dict, shape: type) -> dict:
+    """The keys of ``record`` whose value is not of the type ``shape`` (a TypedDict) declares
+    (outer types only: ``list[str]`` is checked as ``list``), plus its missing and extra keys."""
+    hints = typing.get_type_hints(shape)
+    wrong = {key: "missing" for key in hints.keys() - record.keys()}
+    wrong |= {key: "extra" for key in record.keys() - hints.keys()}
+    for key in hints.keys() & record.keys():
+        hint = hints[key]
+        union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+        options = typing.get_args(hint) if union else (hint,)
+        allowed = tuple(typing.get_origin(option) or option for option in options)
+        if not isinstance(record[key], allowed):
+            wrong[key] = f"{record[key]!r} is not {hint}"
+    return wrong
+
+
+UNREADABLE = {
+    **CONSOLE_USER,
+    "UserId": "AIDAUNREADABLE",
+    "MFADevices": None,
+    "ConsoleAccessEnabled": None,
+    "AccessKeys": None,
+    "Tags": None,
+    "Groups": None,
+    "AttachedPolicies": None,
+    "PasswordLastUsed": None,
+    "UnknownFields": {"MFADevices": "AccessDenied", "Groups": "AccessDenied"},
+}
+
+
+def test_enriched_records_and_snapshots_are_what_their_types_declare():
+    assert list(typing.get_type_hints(EnrichedUser)) == list(enrich.ENRICHED_COLUMNS)
+    raws = (PROGRAMMATIC_USER, CONSOLE_USER, UNREADABLE)
+    for record in [*map(enrich.enrich_user, raws), *enrich.to_records(frame_of(*raws))]:
+        assert _wrong_types(record, EnrichedUser) == {}, record["user_name"]
+    for tracked in changes.snapshot(frame_of(*raws)).values():
+        assert _wrong_types(tracked, TrackedUser) == {}, tracked["user_name"]

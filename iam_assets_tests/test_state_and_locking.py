@@ -9,9 +9,12 @@ import pytest
 
 from iam_assets.analysis.snapshot_store import SnapshotStore, StateReport
 from iam_assets.defs.account_lock import AccountLock
-from iam_assets.defs.resources import SnapshotStoreResource, env_int, iam_resource_from_env
+from iam_assets.defs.aws_resource import IAMResource
+from iam_assets.defs.settings import env_int, iam_resource_from_env
+from iam_assets.defs.sink_resources import SekoiaIntakeResource
+from iam_assets.defs.state_resource import SnapshotStoreResource
 from iam_assets.demo.seed import DEMO_USERS, seed_users
-from iam_assets_tests.test_graph import materialize, metadata
+from iam_assets_tests.support.graph import ASSETS, CHECKS, materialize_graph, metadata
 
 
 def state_check(result) -> dg.AssetCheckEvaluation:
@@ -33,7 +36,7 @@ def test_a_truncated_snapshot_is_moved_aside_and_every_user_still_delivered(
     store = SnapshotStore(state.directory)
     store.path(None).parent.mkdir(parents=True)
     store.path(None).write_text('{"AIDA0000": {"user_name": "ali', encoding="utf-8")
-    result = materialize(iam_proxy, intake, state)
+    result = materialize_graph(iam_proxy, intake, state)
     assert result.success
     delivered_once(intake)
     check = state_check(result)
@@ -45,7 +48,7 @@ def test_a_truncated_snapshot_is_moved_aside_and_every_user_still_delivered(
     assert metadata(result, "enriched_iam_users")["users_added"] == 0  # nothing invented
 
     intake.events.clear()
-    again = materialize(iam_proxy, intake, state)
+    again = materialize_graph(iam_proxy, intake, state)
     assert state_check(again).passed
     delivered_once(intake)
 
@@ -57,7 +60,7 @@ def test_a_state_directory_under_a_regular_file_warns_and_delivers(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file")
     state = SnapshotStoreResource(directory=str(blocker / "state"))
-    result = materialize(iam_proxy, intake, state)
+    result = materialize_graph(iam_proxy, intake, state)
     assert result.success
     delivered_once(intake)
     check = state_check(result)
@@ -101,13 +104,13 @@ def test_a_run_while_another_holds_the_account_stops_before_iam_naming_it(
     other.acquire()
     try:
         with pytest.raises(dg.DagsterResourceFunctionError) as raised:
-            materialize(iam_proxy, intake, state)
+            materialize_graph(iam_proxy, intake, state)
     finally:
         other.release()
     message = str(raised.value.__cause__)
     assert "run 0f1e2d3c-other" in message and "not delivered twice" in message
     assert iam_proxy.actions == {} and intake.requests == []
-    assert materialize(iam_proxy, intake, state).success  # freed: the next run goes through
+    assert materialize_graph(iam_proxy, intake, state).success  # freed: the next run goes through
     delivered_once(intake)
 
 
@@ -129,8 +132,9 @@ def test_max_workers_that_is_not_a_whole_number_names_the_variable(monkeypatch, 
 
 
 def test_an_unknown_profile_in_the_environment_stops_the_code_location_from_loading(monkeypatch):
+    from iam_assets.defs.aws_resource import IAMResource
     from iam_assets.defs.code_location import build_definitions
-    from iam_assets.defs.resources import IAMResource, JsonLinesOutboxResource
+    from iam_assets.defs.sink_resources import JsonLinesOutboxResource
 
     monkeypatch.setenv("IAM_ASSETS_OCSF_PROFILE", "ecs")
     with pytest.raises(ValueError, match="IAM_ASSETS_OCSF_PROFILE / profile must be one of"):
@@ -138,6 +142,17 @@ def test_an_unknown_profile_in_the_environment_stops_the_code_location_from_load
 
 
 def test_an_unknown_profile_in_run_config_is_refused_at_launch(iam_admin, iam_proxy, intake, state):
+    from iam_assets.defs.ocsf_resource import OCSFProfileResource
+
     with pytest.raises(dg.DagsterInvalidConfigError, match="sekoia"):
-        materialize(iam_proxy, intake, state, profile="ecs")
+        dg.materialize(
+            [*ASSETS, *CHECKS],
+            resources={
+                "state": state,
+                "iam": IAMResource(endpoint_url=iam_proxy.url),
+                "intake": SekoiaIntakeResource(url=intake.url, intake_key=intake.key),
+                "ocsf": OCSFProfileResource.configure_at_launch(),
+            },
+            run_config={"resources": {"ocsf": {"config": {"profile": "ecs"}}}},
+        )
     assert iam_proxy.actions == {}

@@ -66,7 +66,7 @@ def test_the_daily_job_runs_through_the_webserver_and_its_checks_pass(dagster_de
         ("ocsf_user_inventory", "ocsf_types_valid"),
         ("ocsf_user_inventory", "ocsf_one_event_per_user"),
         ("ocsf_user_inventory", "ocsf_event_size"),
-        ("enriched_iam_users", "iam_fields_known"),
+        ("raw_iam_users", "iam_fields_known"),
     ]:
         (execution,) = graphql(dagster_dev, CHECKS_QUERY, path=[asset], name=check)[
             "assetCheckExecutions"

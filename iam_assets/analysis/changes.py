@@ -2,29 +2,30 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
-TRACKED = ("user_name", "is_console_user", "has_mfa", "active_access_keys", "is_admin", "groups")
+from iam_assets.analysis.enrich import to_records
+from iam_assets.analysis.records import EnrichedUser, TrackedUser
+
+TRACKED = tuple(TrackedUser.__annotations__)  # the fields whose changes are tracked
 
 
-def snapshot(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+def snapshot(frame: pd.DataFrame) -> dict[str, TrackedUser]:
     """The tracked fields of every user, keyed by user id, as plain JSON-able values."""
-    out: dict[str, dict[str, Any]] = {}
-    for row in frame.to_dict("records"):
-        out[row["user_id"]] = {name: _plain(row[name]) for name in TRACKED}
-    return out
+    return {record["user_id"]: tracked(record) for record in to_records(frame)}
 
 
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, list):
-        return sorted(value)
-    if hasattr(value, "item"):
-        return value.item()
-    return value
+def tracked(user: EnrichedUser) -> TrackedUser:
+    """What a snapshot keeps of one enriched user (groups sorted, so order is no change)."""
+    return {
+        "user_name": user["user_name"],
+        "is_console_user": user["is_console_user"],
+        "has_mfa": user["has_mfa"],
+        "active_access_keys": user["active_access_keys"],
+        "is_admin": user["is_admin"],
+        "groups": None if user["groups"] is None else sorted(user["groups"]),
+    }
 
 
 @dataclass
@@ -39,9 +40,7 @@ class Changes:
         return bool(self.added or self.removed or self.changed)
 
 
-def diff(
-    previous: Mapping[str, Mapping[str, Any]] | None, current: Mapping[str, Mapping]
-) -> Changes:
+def diff(previous: Mapping[str, TrackedUser] | None, current: Mapping[str, TrackedUser]) -> Changes:
     """Users added, removed and changed between two snapshots, with security findings."""
     changes = Changes()
     if previous is None:
@@ -62,7 +61,7 @@ def diff(
     return changes
 
 
-def _what_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+def _what_changed(before: TrackedUser, after: TrackedUser) -> list[str]:
     what: list[str] = []
     if before["has_mfa"] != after["has_mfa"]:
         what.append({True: "MFA enabled", False: "MFA lost"}.get(after["has_mfa"], "MFA unknown"))
@@ -90,7 +89,7 @@ def _what_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[s
     return what
 
 
-def _findings(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+def _findings(before: TrackedUser, after: TrackedUser) -> list[str]:
     name = after["user_name"]
     found = []
     admin_without_mfa = after["is_admin"] is True and after["has_mfa"] is False

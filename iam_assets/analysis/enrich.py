@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
 from iam_assets.analysis import privilege
+from iam_assets.analysis.records import EnrichedUser
 from iam_assets.collect.arns import account_id
 from iam_assets.collect.timestamps import to_utc
 
-# Column -> pandas dtype; the order is the order users see in previews.
+# Column -> pandas dtype; the order is the order users see in previews. One column per key of
+# ``records.EnrichedUser`` (a test keeps them in step).
 ENRICHED_COLUMNS: dict[str, str] = {
     "user_id": "string",
     "user_name": "string",
@@ -81,11 +83,11 @@ def _oldest_active_key_days(keys: list[Mapping[str, Any]] | None, now: datetime)
     return (now - oldest).days
 
 
-def enrich_user(raw: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
+def enrich_user(raw: Mapping[str, Any], now: datetime | None = None) -> EnrichedUser:
     """One raw user -> one enriched record of plain Python values (``None`` = unknown)."""
     has_mfa = _mfa_active(raw)
     console = raw["ConsoleAccessEnabled"]
-    record = {
+    record: EnrichedUser = {
         "user_id": raw["UserId"],
         "user_name": raw["UserName"],
         "arn": raw["Arn"],
@@ -111,6 +113,7 @@ def enrich_user(raw: Mapping[str, Any], now: datetime | None = None) -> dict[str
         "oldest_active_key_days": _oldest_active_key_days(
             raw["AccessKeys"], now or datetime.now(UTC)
         ),
+        "is_admin": None,  # decided below, from the policies above
     }
     record["is_admin"] = privilege.is_admin(record)
     return record
@@ -143,10 +146,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def to_records(frame: pd.DataFrame) -> list[EnrichedUser]:
     """Rows of the enriched table as plain dicts, ready for the pure OCSF mapping."""
     columns = list(frame.columns)
     return [
-        {column: _plain(value) for column, value in zip(columns, row, strict=True)}
+        cast(EnrichedUser, dict(zip(columns, map(_plain, row), strict=True)))
         for row in frame.itertuples(index=False, name=None)
     ]

@@ -1,6 +1,13 @@
 """Collect: the IAM API -> raw users, one account at a time (boto3; no Dagster here).
 
-Holds the IAM client and its calls, the bulk and per-user strategies, the credential report
-parser, the Organization's accounts and assumed roles, and the IAM policy documents that grant
-exactly the calls made. Imports nothing else of the project: it is the first stage.
+Imports nothing else of the project: it is the first stage. Read it in this order:
+
+* ``collector`` — entry point (``collect_users``): picks the strategy, falls back, reports.
+* ``records`` — the raw user it produces (``RawUser``), the same from both strategies.
+* ``bulk`` — authorization details + credential report; ``per_user`` — one user at a time.
+* ``client`` — the IAM client and the call wrapper (counting, throttling, pages, errors).
+* ``credential_report`` and ``report_csv`` — the credential report, parsed and checked.
+* ``accounts`` — the Organization's accounts and assumed-role sessions.
+* ``policies``, ``arns``, ``timestamps`` — small pure helpers; ``iam_policy*.json`` — the IAM
+  policy documents that grant exactly the calls made.
 """

@@ -16,7 +16,7 @@ from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshabl
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.session import Session as BotocoreSession
 
-from iam_assets.collect.collector import client_kwargs
+from iam_assets.collect.client import client_kwargs, error_code
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 # What the collecting principal needs beyond IAM reads to cover an Organization (the checked-in
@@ -57,7 +57,7 @@ def caller_account(
 
 
 def _sts_message(error: ClientError, doing: str) -> str:
-    code = error.response.get("Error", {}).get("Code", "Unknown")
+    code = error_code(error, "Unknown")
     message = error.response.get("Error", {}).get("Message", "")
     hint = ""
     if code in {"InvalidClientTokenId", "SignatureDoesNotMatch"}:
@@ -167,7 +167,7 @@ def checked_role_session(
     try:
         session.get_credentials().get_frozen_credentials()
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "Unknown")
+        code = error_code(error, "Unknown")
         message = error.response.get("Error", {}).get("Message", "")
         raise AccountAccessError(
             f"Cannot assume role {arn} {purpose}: {code}: {message}. {hint}"

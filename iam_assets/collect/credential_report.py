@@ -13,21 +13,30 @@ and every value is checked before it is used:
   a stale row (the user was deleted and re-created under the same name while IAM reused a report
   up to 4 hours old) is rejected too (see ``CredentialReport.row_for``).
 
-In time columns IAM writes ``N/A`` (no such credential) and ``no_information`` (never used, or
-not tracked); moto writes ``not_supported`` where IAM writes ``N/A``. They mean "no value".
+The CSV itself (records, columns, cells) is read in ``report_csv``.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from iam_assets.collect.records import iso_utc
+from iam_assets.collect.report_csv import (
+    Columns,
+    Misfit,
+    arns_in,
+    csv_records,
+    flag,
+    instant,
+    mentions,
+    optional_instant,
+)
+
 ROOT_ROW = "<root_account>"
-NO_VALUE = frozenset({"N/A", "no_information", "not_supported"})
 # The columns without which no row can be trusted: the join key, and what tells a stale row.
 KEY_COLUMNS = ("arn", "user_creation_time")
 # Raw field -> the report columns it is read from; without any of them the field is unknown.
@@ -42,16 +51,6 @@ FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
         "access_key_2_last_rotated",
     ),
 }
-# Times IAM could have written: AWS did not exist before, pandas' nanoseconds end after.
-EARLIEST = datetime(2006, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-# arn:<partition>:iam::<account>:user<path up to 512><name up to 64>, with room to spare.
-LONGEST_ARN = 700
-_BOUNDARY = frozenset(',"\r\n')  # what may stand around a value in CSV
-
-
-class Misfit(ValueError):
-    """A report value that does not fit its column: the row is rejected, never guessed."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,7 @@ class CredentialReport:
         """
         candidates = self._candidates(user, arn)
         if not candidates:
-            if self.gap is None and _mentions(self.text, arn):
+            if self.gap is None and mentions(self.text, arn):
                 return None, "the credential report names this user's ARN in no readable row"
             return None, self.gap
         if len(candidates) > 1:
@@ -127,22 +126,6 @@ class CredentialReport:
         return list({id(row): row for row in found}.values())
 
 
-def _mentions(text: str, arn: str) -> bool:
-    """Whether ``arn`` stands whole in the report's text (e.g. in a row that unbalanced quotes
-    merged into another): then the report had a row for the user that could not be read."""
-    if not arn:
-        return False
-    start = text.find(arn)
-    while start >= 0:
-        end = start + len(arn)
-        before = text[start - 1] if start else ","
-        after = text[end] if end < len(text) else ","
-        if before in _BOUNDARY and after in _BOUNDARY:
-            return True
-        start = text.find(arn, start + 1)
-    return False
-
-
 def _verified(
     row: ReportRow, user: str, arn: str, created: datetime
 ) -> tuple[ReportRow | None, str | None]:
@@ -154,74 +137,13 @@ def _verified(
     mine = created.astimezone(UTC).replace(microsecond=0)
     if row.created.replace(microsecond=0) != mine:
         return None, (
-            f"stale row: user_creation_time {_iso(row.created)} is not the user's CreateDate"
-            f" {_iso(mine)} (deleted and re-created since the report was generated)"
+            f"stale row: user_creation_time {iso_utc(row.created)} is not the user's CreateDate"
+            f" {iso_utc(mine)} (deleted and re-created since the report was generated)"
         )
     return row, None
 
 
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# -- values ---------------------------------------------------------------------------------
-def _flag(text: str, column: str) -> bool:
-    value = text.strip().lower()
-    if value not in {"true", "false"}:
-        raise Misfit(f"{column} is {text!r}, neither true nor false")
-    return value == "true"
-
-
-def _instant(text: str, column: str) -> datetime:
-    """An ISO 8601 date and time with its offset, in UTC; anything else does not fit."""
-    value = text.strip()
-    try:
-        if "T" not in value:
-            raise ValueError("no time of day")
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
-            raise ValueError("no UTC offset")
-        moment = moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise Misfit(f"{column} is {text!r}, not an ISO 8601 time with an offset") from None
-    if not EARLIEST <= moment < LATEST:
-        raise Misfit(f"{column} is {text!r}, outside the years IAM could have written")
-    return moment
-
-
-def _optional_instant(text: str, column: str) -> datetime | None:
-    return None if text.strip() in NO_VALUE else _instant(text, column)
-
-
-# -- rows -----------------------------------------------------------------------------------
-class _Columns:
-    """Where each usable column is in a row, by header name (trimmed, case-insensitive)."""
-
-    def __init__(self, header: list[str]) -> None:
-        names = [name.strip().lstrip("\ufeff").strip().lower() for name in header]
-        self.width = len(names)
-        self.index = {name: names.index(name) for name in names if names.count(name) == 1}
-        self.repeated = sorted({name for name in names if names.count(name) > 1})
-
-    def cell(self, cells: list[str], column: str) -> str | None:
-        """The trimmed value of an optional column (``None`` when the report lacks it)."""
-        position = self.index.get(column)
-        return None if position is None else cells[position].strip()
-
-    def value(self, cells: list[str], column: str) -> str:
-        """A column known to be present (checked against ``FIELD_COLUMNS`` beforehand)."""
-        return cells[self.index[column]]
-
-    def absent(self, column: str) -> str | None:
-        """Why ``column`` cannot be used, or ``None`` when it can."""
-        if column in self.repeated:
-            return f"the credential report has the {column} column more than once"
-        if column not in self.index:
-            return f"the credential report has no {column} column"
-        return None
-
-
-def _unknown_fields(columns: _Columns) -> dict[str, str]:
+def _unknown_fields(columns: Columns) -> dict[str, str]:
     unknown: dict[str, str] = {}
     for raw_field, needed in FIELD_COLUMNS.items():
         reasons = [reason for column in needed if (reason := columns.absent(column))]
@@ -230,14 +152,14 @@ def _unknown_fields(columns: _Columns) -> dict[str, str]:
     return unknown
 
 
-def _keys(columns: _Columns, cells: list[str]) -> tuple[dict[str, Any], ...]:
+def _keys(columns: Columns, cells: list[str]) -> tuple[dict[str, Any], ...]:
     """Up to two access keys: status and creation ("last rotated") time; ids are not reported."""
     keys = []
     for number in (1, 2):
         active_column = f"access_key_{number}_active"
         rotated_column = f"access_key_{number}_last_rotated"
-        active = _flag(columns.value(cells, active_column), active_column)
-        rotated = _optional_instant(columns.value(cells, rotated_column), rotated_column)
+        active = flag(columns.value(cells, active_column), active_column)
+        rotated = optional_instant(columns.value(cells, rotated_column), rotated_column)
         if rotated is None:
             if active:
                 raise Misfit(f"{active_column} is true but {rotated_column} has no time")
@@ -247,14 +169,14 @@ def _keys(columns: _Columns, cells: list[str]) -> tuple[dict[str, Any], ...]:
     return tuple(keys)
 
 
-def _row(columns: _Columns, cells: list[str], unknown: Mapping[str, str]) -> ReportRow:
+def _row(columns: Columns, cells: list[str], unknown: Mapping[str, str]) -> ReportRow:
     """One row whose width matches the header; raises ``Misfit`` for any value that does not fit."""
     if any("\ufffd" in cell for cell in cells):
         raise Misfit("the row is not valid UTF-8")
     arn = columns.cell(cells, "arn")
     if not arn:
         raise Misfit("the row has no arn")
-    created = _instant(columns.value(cells, "user_creation_time"), "user_creation_time")
+    created = instant(columns.value(cells, "user_creation_time"), "user_creation_time")
 
     def known(raw_field: str, read: Any) -> Any:
         return None if raw_field in unknown else read()
@@ -265,53 +187,29 @@ def _row(columns: _Columns, cells: list[str], unknown: Mapping[str, str]) -> Rep
         created=created,
         password_enabled=known(
             "ConsoleAccessEnabled",
-            lambda: _flag(columns.value(cells, "password_enabled"), "password_enabled"),
+            lambda: flag(columns.value(cells, "password_enabled"), "password_enabled"),
         ),
         password_last_used=known(
             "PasswordLastUsed",
-            lambda: _optional_instant(
+            lambda: optional_instant(
                 columns.value(cells, "password_last_used"), "password_last_used"
             ),
         ),
         mfa_active=known(
-            "MFAActive", lambda: _flag(columns.value(cells, "mfa_active"), "mfa_active")
+            "MFAActive", lambda: flag(columns.value(cells, "mfa_active"), "mfa_active")
         ),
         access_keys=known("AccessKeys", lambda: _keys(columns, cells)),
     )
 
 
-def _arns_in(cells: list[str]) -> frozenset[str]:
-    """Every ARN a row of the wrong width may hold: from each ``arn:`` cell to each later cell
-    boundary (an ARN whose path or name holds a comma spans several cells when unquoted), up
-    to the longest ARN IAM can make."""
-    found = set()
-    for start, cell in enumerate(cells):
-        if not cell.strip().startswith("arn:"):
-            continue
-        candidate = cell
-        for following in cells[start + 1 :]:
-            found.add(candidate.strip())
-            candidate = f"{candidate},{following}"
-            if len(candidate) > LONGEST_ARN:
-                break
-        else:
-            found.add(candidate.strip())
-    return frozenset(found)
-
-
-def _rejected(columns: _Columns, cells: list[str], reason: str) -> RejectedRow:
+def _rejected(columns: Columns, cells: list[str], reason: str) -> RejectedRow:
     if len(cells) != columns.width:  # positions mean nothing: find the user by ARN alone
-        return RejectedRow(_arns_in(cells), None, reason)
+        return RejectedRow(arns_in(cells), None, reason)
     arn = columns.cell(cells, "arn")
     return RejectedRow(frozenset({arn} if arn else ()), columns.cell(cells, "user"), reason)
 
 
-def _records(text: str) -> Iterator[list[str]]:
-    """CSV records; a lone CR, quotes or NULs inside fields are data, not an error."""
-    yield from csv.reader(io.StringIO(text, newline=""))
-
-
-def _is_root(columns: _Columns, cells: list[str]) -> bool:
+def _is_root(columns: Columns, cells: list[str]) -> bool:
     user = columns.cell(cells, "user") if len(cells) == columns.width else None
     arn = columns.cell(cells, "arn") if len(cells) == columns.width else None
     return user == ROOT_ROW or (arn or "").endswith(":root")
@@ -322,25 +220,26 @@ def parse_credential_report(content: bytes | str) -> CredentialReport:
     text = (
         content.decode("utf-8-sig", errors="replace") if isinstance(content, bytes) else content
     )
-    records = _records(text)
+    lines = csv_records(text)
     try:
-        header = next(records, None)
+        header = next(lines, None)
     except csv.Error as error:
         return CredentialReport(gap=f"the credential report's header is not CSV ({error})")
     if not header or not any(name.strip() for name in header):
         return CredentialReport(gap="the credential report is empty")
-    columns = _Columns(header)
+    columns = Columns(header)
     missing_keys = [reason for column in KEY_COLUMNS if (reason := columns.absent(column))]
     if missing_keys:
         return CredentialReport(
             gap=f"{missing_keys[0]}: no row can be joined to its user and checked for staleness"
         )
-    return _read_rows(columns, records, _unknown_fields(columns), text)
+    return _read_rows(columns, lines, _unknown_fields(columns), text)
 
 
 def _read_rows(
-    columns: _Columns, records: Iterator[list[str]], unknown: dict[str, str], text: str
+    columns: Columns, lines: Iterator[list[str]], unknown: dict[str, str], text: str
 ) -> CredentialReport:
+    """The records after the header: each a usable row, a rejected row, or a note."""
     rows: list[ReportRow] = []
     rejected: list[RejectedRow] = []
     notes: list[str] = []
@@ -348,7 +247,7 @@ def _read_rows(
     line = 1
     while True:
         try:
-            cells = next(records, None)
+            cells = next(lines, None)
         except csv.Error as error:
             gap = f"the credential report is not CSV after record {line} ({error})"
             break

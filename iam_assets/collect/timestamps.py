@@ -1,4 +1,4 @@
-"""One reading of timestamps for every core: ISO 8601 text or datetime, naive taken as UTC."""
+"""One reading of timestamps for every stage: ISO 8601 text or datetime, naive taken as UTC."""
 
 from datetime import UTC, datetime
 

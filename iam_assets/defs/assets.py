@@ -1,33 +1,26 @@
-"""The lineage: IAM API -> raw users -> enriched users -> OCSF events -> the copy in Sekoia.io."""
+"""The lineage: IAM API -> raw users -> enriched users -> OCSF events -> the copy in Sekoia.io.
+
+One asset per arrow; each function's docstring is the description the UI shows.
+"""
 
 import json
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from iam_assets.analysis import changes, enrich, kpis
 from iam_assets.analysis.snapshot_store import STATE_VARIABLE, StateReport
-from iam_assets.defs.resources import EventSinkResource, IAMResource, SnapshotStoreResource
-from iam_assets.deliver.sekoia_intake import IntakeError
+from iam_assets.defs import keys
+from iam_assets.defs.aws_resource import IAMResource
+from iam_assets.defs.checks import collection_result
+from iam_assets.defs.ocsf_resource import OCSFProfileResource
+from iam_assets.defs.sink_resources import EventSinkResource
+from iam_assets.defs.state_resource import SnapshotStoreResource
+from iam_assets.deliver.sink import DeliveryError
 from iam_assets.ocsf import profiles, sekoia_profile
 
-GROUP = "iam_inventory"
-# Concurrency pool of the IAM reads: its limit (deploy/dagster.production.yaml) caps the
-# collections in flight across runs.
-IAM_POOL = "aws_iam"
-
-
-class OCSFProfileConfig(dg.Config):
-    """Which OCSF output to produce; empty means IAM_ASSETS_OCSF_PROFILE, else `sekoia`.
-
-    A closed list, so that Dagster refuses any other value when the run is launched."""
-
-    profile: Literal["", "sekoia", "ocsf"] = ""
-
-
-OWNERS = ["team:security"]
 AT_LEAST_ONCE = (
     "at-least-once: each run sends the whole snapshot; a failed or retried run sends it again"
 )
@@ -55,7 +48,22 @@ def account_of(context: dg.AssetExecutionContext) -> str | None:
     return context.partition_key if context.has_partition_key else None
 
 
-def collect_raw_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg.Output[list[dict]]:
+# The check collect_raw_users evaluates itself, with what the collection knows.
+IAM_FIELDS_KNOWN = (
+    "Every field of every user could be read and every credential report row could be used. A"
+    " WARN lists the users whose fields are unknown because an IAM read was denied or the"
+    " credential report lacks their column (those fields are null in the events), and the users"
+    " whose report row was rejected as malformed or stale (they were read with per-user calls"
+    " instead: their fields are right)."
+)
+
+
+def collect_raw_users(
+    context: dg.AssetExecutionContext, iam: IAMResource
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    """Every IAM user of the AWS account, in the raw shape of the Sekoia.io AWS IAM connector:
+    path, creation date, password last used, access keys, MFA devices, console access, tags,
+    groups and policy names. Denied reads stay unknown and are listed per user."""
     result = iam.collect(account_of(context), note=context.log.warning)
     unknown = result.unknown_fields
     if unknown:
@@ -65,7 +73,7 @@ def collect_raw_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg
             + ", ".join(f"{name} for {count} user(s)" for name, count in sorted(unknown.items()))
         )
     rejected = result.report_rows_rejected
-    return dg.Output(
+    yield dg.Output(
         result.users,
         metadata={
             "aws_account_id": result.account_id or "unknown",
@@ -81,7 +89,6 @@ def collect_raw_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg
             "dropped": dg.MetadataValue.json(result.dropped),
             "unknown_fields": dg.MetadataValue.json(dict(sorted(unknown.items()))),
             # Credential report rows not used (malformed or stale); the users were read per user.
-            # (iam_fields_known reads the names and reasons back: checks.REJECTED_ROWS_KEY.)
             "credential_report_rows_rejected": len(rejected),
             "credential_report_rows_rejected_users": dg.MetadataValue.json(rejected),
             "iam_calls": sum(result.calls.values()),
@@ -90,11 +97,26 @@ def collect_raw_users(context: dg.AssetExecutionContext, iam: IAMResource) -> dg
             "collection_seconds": round(result.seconds, 2),
         },
     )
+    yield collection_result(result.users, rejected)
+
+
+# The checks enrich_raw_users evaluates itself, with the two snapshots it compares.
+SECURITY_CHANGES = (
+    "WARN when a change since the previous snapshot matters: an admin without MFA appeared, or a"
+    " console user lost MFA."
+)
+CHANGE_TRACKING_STATE = (
+    "WARN when the previous snapshot could not be read (it is moved aside and tracking restarts)"
+    f" or this one could not be saved ({STATE_VARIABLE}). The inventory is delivered either way."
+)
 
 
 def enrich_raw_users(
     context: dg.AssetExecutionContext, raw_iam_users: list[dict], state: SnapshotStoreResource
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    """One row per IAM user with derived columns: is_console_user, has_mfa, active access keys,
+    console users without MFA, admin, oldest active key. Unknown values are <NA>, never False.
+    Metadata: security KPIs, the riskiest users, and what changed since the previous snapshot."""
     frame = enrich.enrich_users(raw_iam_users)
     current = changes.snapshot(frame)
     account = account_of(context)
@@ -123,7 +145,7 @@ def enrich_raw_users(
         description="; ".join(found.findings) or "No security-relevant change.",
         metadata={
             "findings": dg.MetadataValue.json(found.findings),
-            "failing_users": dg.MetadataValue.json(
+            keys.FAILING_USERS: dg.MetadataValue.json(
                 sorted({finding.split(": ", 1)[1] for finding in found.findings})
             ),
         },
@@ -145,9 +167,13 @@ def enrich_raw_users(
 
 
 def map_to_ocsf(
-    config: OCSFProfileConfig, enriched_iam_users: pd.DataFrame
+    enriched_iam_users: pd.DataFrame, ocsf: OCSFProfileResource
 ) -> dg.Output[list[dict]]:
-    profile = profiles.resolve(config.profile)
+    """OCSF 1.6.0 User Inventory Info: Collect events (class 5003, type 500302), one per user: by
+    default exactly per the Sekoia.io mapping table (profile `sekoia`), or strict OCSF 1.6.0
+    (profile `ocsf`: IAM_ASSETS_OCSF_PROFILE, or the `ocsf` resource's run config);
+    `cloud.account.uid` names the AWS account. Blocking checks gate delivery."""
+    profile = ocsf.profile
     events = profiles.events(enrich.to_records(enriched_iam_users), profile)
     sample = events[0] if events else {}
     return dg.Output(
@@ -170,31 +196,36 @@ def deliver_to_sekoia(
     intake: EventSinkResource,
     state: SnapshotStoreResource,  # holds the account for the run: one delivery at a time
 ) -> dg.MaterializeResult:
+    """The copy of the inventory in Sekoia.io: every OCSF event posted to the HTTP intake and
+    acknowledged with an event id (at-least-once). Fails, with counts of delivered and
+    undelivered events, if any batch is refused."""
+    sink = intake.sink(context.run.run_id)
     try:
-        report = intake.deliver(ocsf_user_inventory, context)
-    except IntakeError as error:
+        report = sink.send(ocsf_user_inventory)
+    except DeliveryError as error:
         # Not materialised: the last successful delivery stays the last one in the UI.
         raise dg.Failure(
             description=str(error),
             metadata={
-                "delivered_events": error.delivered,
-                "undelivered_events": error.undelivered,
+                keys.DELIVERED_EVENTS: error.delivered,
+                keys.UNDELIVERED_EVENTS: error.undelivered,
                 "delivery": AT_LEAST_ONCE,
-                "destination": intake.destination(),
+                "destination": sink.destination,
             },
         ) from None
     if report.skipped:
         context.log.error(
-            f"{len(report.skipped)} event(s) exceed the intake's 250 KiB limit and were not sent:"
+            f"{len(report.skipped)} event(s) exceed the destination's limit of"
+            f" {sink.max_event_bytes} bytes and were not sent:"
             f" {', '.join(item['user'] for item in report.skipped[:10])}"
         )
     context.log.info(
-        f"Delivered {report.delivered} OCSF events to {intake.destination()}"
+        f"Delivered {report.delivered} OCSF events to {sink.destination}"
         f" in {report.requests} request(s), {report.retries} retried"
     )
     return dg.MaterializeResult(
         metadata={
-            "delivered_events": report.delivered,
+            keys.DELIVERED_EVENTS: report.delivered,
             "skipped_oversized_events": len(report.skipped),
             "skipped": dg.MetadataValue.json(report.skipped[:100]),
             "batches": report.batches,
@@ -202,7 +233,7 @@ def deliver_to_sekoia(
             "retries": report.retries,
             "bytes_sent": report.bytes_sent,
             "bytes_uncompressed": report.bytes_uncompressed,
-            "destination": intake.destination(),
+            "destination": sink.destination,
             "delivery": AT_LEAST_ONCE,
         }
     )
@@ -213,77 +244,31 @@ def build_assets(
 ) -> list[dg.AssetsDefinition]:
     """The four assets, one per arrow of the lineage; partitioned (by AWS account) or not."""
     common: dict[str, Any] = {
-        "group_name": GROUP,
-        "owners": OWNERS,
+        "group_name": keys.GROUP,
+        "owners": keys.OWNERS,
         "partitions_def": partitions_def,
     }
+
+    def check(name: str, asset: dg.AssetKey, description: str) -> dg.AssetCheckSpec:
+        return dg.AssetCheckSpec(name, asset=asset, description=description)
+
     return [
         dg.asset(
-            name="raw_iam_users",
+            key=keys.RAW_USERS,
             kinds={"aws", "python"},
-            pool=IAM_POOL,
-            description=(
-                "Every IAM user of the AWS account, in the raw shape of the Sekoia.io AWS IAM"
-                " connector: path, creation date, password last used, access keys, MFA devices,"
-                " console access, tags, groups and policy names. Denied reads stay unknown and"
-                " are listed per user."
-            ),
+            pool=keys.IAM_POOL,
+            check_specs=[check("iam_fields_known", keys.RAW_USERS, IAM_FIELDS_KNOWN)],
             **common,
         )(collect_raw_users),
         dg.asset(
-            name="enriched_iam_users",
+            key=keys.ENRICHED_USERS,
             kinds={"pandas"},
-            description=(
-                "One row per IAM user with derived columns: is_console_user, has_mfa, active"
-                " access keys, console users without MFA, admin, oldest active key. Unknown"
-                " values are <NA>, never False. Metadata: security KPIs, the riskiest users, and"
-                " what changed since the previous snapshot."
-            ),
             check_specs=[
-                dg.AssetCheckSpec(
-                    "security_relevant_changes",
-                    asset="enriched_iam_users",
-                    description=(
-                        "WARN when a change since the previous snapshot matters: an admin"
-                        " without MFA appeared, or a console user lost MFA."
-                    ),
-                ),
-                dg.AssetCheckSpec(
-                    "change_tracking_state",
-                    asset="enriched_iam_users",
-                    description=(
-                        "WARN when the previous snapshot could not be read (it is moved aside"
-                        " and tracking restarts) or this one could not be saved"
-                        f" ({STATE_VARIABLE}). The inventory is delivered either way."
-                    ),
-                ),
+                check("security_relevant_changes", keys.ENRICHED_USERS, SECURITY_CHANGES),
+                check("change_tracking_state", keys.ENRICHED_USERS, CHANGE_TRACKING_STATE),
             ],
             **common,
         )(enrich_raw_users),
-        dg.asset(
-            name="ocsf_user_inventory",
-            kinds={"ocsf"},
-            description=(
-                "OCSF 1.6.0 User Inventory Info: Collect events (class 5003, type 500302), one"
-                " per user: by default exactly per the Sekoia.io mapping table (profile"
-                " `sekoia`), or strict OCSF 1.6.0 (profile `ocsf`, IAM_ASSETS_OCSF_PROFILE or"
-                " run config); `cloud.account.uid` names the AWS account. Blocking checks gate"
-                " delivery."
-            ),
-            **common,
-        )(map_to_ocsf),
-        dg.asset(
-            name="sekoia_user_inventory",
-            kinds={"sekoia"},
-            description=(
-                "The copy of the inventory in Sekoia.io: every OCSF event posted to the HTTP"
-                " intake and acknowledged with an event id (at-least-once). Fails, with counts"
-                " of delivered and undelivered events, if any batch is refused."
-            ),
-            **common,
-        )(deliver_to_sekoia),
+        dg.asset(key=keys.OCSF_EVENTS, kinds={"ocsf"}, **common)(map_to_ocsf),
+        dg.asset(key=keys.DELIVERED, kinds={"sekoia"}, **common)(deliver_to_sekoia),
     ]
-
-
-ASSETS = build_assets()
-raw_iam_users, enriched_iam_users, ocsf_user_inventory, sekoia_user_inventory = ASSETS

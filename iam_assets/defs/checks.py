@@ -1,43 +1,18 @@
 """Asset checks. The OCSF checks are blocking: an invalid event is never delivered."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
-import pandas as pd
 
+from iam_assets.defs import keys
+from iam_assets.defs.ocsf_resource import OCSFProfileResource
+from iam_assets.defs.sink_resources import EventSinkResource
 from iam_assets.ocsf import profiles, rules
 from iam_assets.ocsf.rules import Problem
 
 SHOWN_PROBLEMS = 25
-# By key, so that the same checks serve the graph partitioned by account or not.
-OCSF_EVENTS = dg.AssetKey("ocsf_user_inventory")
-ENRICHED_USERS = dg.AssetKey("enriched_iam_users")
-RAW_USERS = dg.AssetKey("raw_iam_users")
-# The raw asset's metadata entry naming the users whose credential report row was not used.
-REJECTED_ROWS_KEY = "credential_report_rows_rejected_users"
-
-
-def _latest_metadata(
-    context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey
-) -> dict[str, Any]:
-    """The metadata of the asset's latest materialisation (of this run's account when the graph
-    is partitioned by account): what the checked data was computed from."""
-    partition = context.run.tags.get("dagster/partition")
-    records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(
-            asset_key=asset_key,
-            asset_partitions=[partition] if partition else None,
-        ),
-        limit=1,
-    ).records
-    event = records[0].asset_materialization if records else None
-    return {key: entry.value for key, entry in event.metadata.items()} if event else {}
-
-
-def _profile(context: dg.AssetCheckExecutionContext) -> str:
-    """The OCSF profile of the events under check, as their materialisation recorded it."""
-    return _latest_metadata(context, OCSF_EVENTS).get("ocsf_profile", profiles.DEFAULT_PROFILE)
 
 
 def _result(problems: Sequence[Problem], what: str, checked: int) -> dg.AssetCheckResult:
@@ -58,13 +33,14 @@ def _result(problems: Sequence[Problem], what: str, checked: int) -> dg.AssetChe
         metadata={
             "events_checked": checked,
             "problems": len(problems),
-            "failing_users": dg.MetadataValue.json(users[:100]),
+            keys.FAILING_USERS: dg.MetadataValue.json(users[:100]),
             "details": dg.MetadataValue.md(table + more),
         },
     )
 
 
 def ocsf_required_fields(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult:
+    """OCSF 1.6.0 required attributes of class 5003 present; at-least-one rules hold."""
     return _result(
         rules.required_fields(ocsf_user_inventory),
         "required-field",
@@ -73,20 +49,26 @@ def ocsf_required_fields(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult
 
 
 def ocsf_constants_consistent(
-    context: dg.AssetCheckExecutionContext, ocsf_user_inventory: list[dict]
+    ocsf_user_inventory: list[dict], ocsf: OCSFProfileResource
 ) -> dg.AssetCheckResult:
+    """Class, category, activity, type and severity are consistent: type_uid = class_uid*100 +
+    activity_id, every name matches its id."""
     return _result(
-        profiles.constant_problems(ocsf_user_inventory, _profile(context)),
+        profiles.constant_problems(ocsf_user_inventory, ocsf.profile),
         "constant",
         len(ocsf_user_inventory),
     )
 
 
 def ocsf_types_valid(
-    context: dg.AssetCheckExecutionContext, ocsf_user_inventory: list[dict]
+    ocsf_user_inventory: list[dict], ocsf: OCSFProfileResource
 ) -> dg.AssetCheckResult:
+    """The events follow their profile's schema. `sekoia`: the product page's table — integers,
+    booleans (or null when unknown), tags as a string map, epoch seconds in a plausible range.
+    `ocsf`: the official 1.6.0 model (pydantic-ocsf) plus what it skips — no attribute outside
+    1.6.0, required and at-least-one rules, no nulls, milliseconds."""
     return _result(
-        profiles.schema_problems(ocsf_user_inventory, _profile(context)),
+        profiles.schema_problems(ocsf_user_inventory, ocsf.profile),
         "schema",
         len(ocsf_user_inventory),
     )
@@ -95,6 +77,7 @@ def ocsf_types_valid(
 def ocsf_one_event_per_user(
     ocsf_user_inventory: list[dict], raw_iam_users: list[dict]
 ) -> dg.AssetCheckResult:
+    """Exactly one event per collected IAM user, and user.uid is unique."""
     return _result(
         rules.one_event_per_user(
             ocsf_user_inventory, (user["UserId"] for user in raw_iam_users)
@@ -104,100 +87,78 @@ def ocsf_one_event_per_user(
     )
 
 
-def ocsf_event_size(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult:
-    return _result(rules.event_sizes(ocsf_user_inventory), "size", len(ocsf_user_inventory))
-
-
-def iam_fields_known(
-    context: dg.AssetCheckExecutionContext, enriched_iam_users: pd.DataFrame
+def ocsf_event_size(
+    ocsf_user_inventory: list[dict], intake: EventSinkResource
 ) -> dg.AssetCheckResult:
-    """WARN, naming the users, when a field is unknown or a credential report row was rejected.
+    """Every event fits the destination's per-event limit (250 KiB for the intake). Oversized
+    events are skipped by the delivery (the rest still goes) and named here; not blocking, but
+    an ERROR."""
+    return _result(
+        rules.event_sizes(ocsf_user_inventory, intake.max_event_bytes),
+        "size",
+        len(ocsf_user_inventory),
+    )
+
+
+def collection_result(
+    raw_users: Sequence[Mapping[str, Any]], rejected_rows: Mapping[str, str]
+) -> dg.AssetCheckResult:
+    """``iam_fields_known``, evaluated by the raw asset with what the collection knows: WARN,
+    naming the users, when a field is unknown or a credential report row was rejected.
 
     A rejected row (malformed or stale) leaves no field wrong: the user was read per user. It
     still fails the check, as an unknown field does, because the collection was not clean: the
     report lied or changed shape (or a user was re-created under the same name), and someone
     should know.
     """
-    incomplete = enriched_iam_users[enriched_iam_users["unknown_fields"].map(len) > 0]
+    incomplete = [user for user in raw_users if user.get("UnknownFields")]
     problems = [
         Problem(
-            row.user_name,
-            ", ".join(row.unknown_fields),
+            user["UserName"],
+            ", ".join(sorted(user["UnknownFields"])),
             "unknown (read denied, or not in the credential report)",
         )
-        for row in incomplete.itertuples()
+        for user in incomplete
     ]
-    rejected = _latest_metadata(context, RAW_USERS).get(REJECTED_ROWS_KEY) or {}
     problems += [
         Problem(user, "credential report row", f"not used, read per user instead: {reason}")
-        for user, reason in sorted(rejected.items())
+        for user, reason in sorted(rejected_rows.items())
     ]
-    result = _result(problems, "collection", len(enriched_iam_users))
-    counts = {"users_with_unknown_fields": len(incomplete), "report_rows_rejected": len(rejected)}
-    if result.passed:
-        return dg.AssetCheckResult(passed=True, metadata={**result.metadata, **counts})
+    result = _result(problems, "collection", len(raw_users))
+    counts = {
+        "users_with_unknown_fields": len(incomplete),
+        "report_rows_rejected": len(rejected_rows),
+    }
     return dg.AssetCheckResult(
-        passed=False,
+        check_name="iam_fields_known",
+        passed=result.passed,
         severity=dg.AssetCheckSeverity.WARN,
         description=result.description,
         metadata={**result.metadata, **counts},
     )
 
 
-# (check function, asset, blocking, description, extra decorator arguments)
-_CHECK_SPECS: tuple[tuple[Any, dg.AssetKey, bool, str, dict[str, Any]], ...] = (
-    (
-        ocsf_required_fields,
-        OCSF_EVENTS,
-        True,
-        "OCSF 1.6.0 required attributes of class 5003 present; at-least-one rules hold.",
-        {},
-    ),
-    (
-        ocsf_constants_consistent,
-        OCSF_EVENTS,
-        True,
-        "Class, category, activity, type and severity are consistent: type_uid ="
-        " class_uid*100 + activity_id, every name matches its id.",
-        {},
-    ),
-    (
-        ocsf_types_valid,
-        OCSF_EVENTS,
-        True,
-        "The events follow their profile's schema. `sekoia`: the seed's table —"
-        " integers, booleans (or null when unknown), tags as a string map, epoch seconds"
-        " in a plausible range. `ocsf`: the official 1.6.0 model (pydantic-ocsf) plus"
-        " what it skips — no attribute outside 1.6.0, required and at-least-one rules,"
-        " no nulls, milliseconds.",
-        {},
-    ),
-    (
+@dataclass(frozen=True)
+class CheckDeclaration:
+    """A check on an asset; its description is the function's docstring."""
+
+    function: Any
+    asset: dg.AssetKey
+    blocking: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+CHECK_DECLARATIONS = (
+    CheckDeclaration(ocsf_required_fields, keys.OCSF_EVENTS, blocking=True),
+    CheckDeclaration(ocsf_constants_consistent, keys.OCSF_EVENTS, blocking=True),
+    CheckDeclaration(ocsf_types_valid, keys.OCSF_EVENTS, blocking=True),
+    CheckDeclaration(
         ocsf_one_event_per_user,
-        OCSF_EVENTS,
-        True,
-        "Exactly one event per collected IAM user, and user.uid is unique.",
-        {"additional_ins": {"raw_iam_users": dg.AssetIn("raw_iam_users")}},
+        keys.OCSF_EVENTS,
+        blocking=True,
+        extra={"additional_ins": {"raw_iam_users": dg.AssetIn(keys.RAW_USERS)}},
     ),
-    (
-        ocsf_event_size,
-        OCSF_EVENTS,
-        False,
-        "Every event fits the intake's 250 KiB limit. Oversized events are skipped by the"
-        " delivery (the rest still goes) and named here; not blocking, but an ERROR.",
-        {},
-    ),
-    (
-        iam_fields_known,
-        ENRICHED_USERS,
-        False,
-        "Every field of every user could be read and every credential report row could be"
-        " used. A WARN lists the users whose fields are unknown because an IAM read was denied"
-        " or the credential report lacks their column (those fields are null in the events),"
-        " and the users whose report row was rejected as malformed or stale (they were read"
-        " with per-user calls instead: their fields are right).",
-        {},
-    ),
+    CheckDeclaration(ocsf_event_size, keys.OCSF_EVENTS, blocking=False),
 )
 
 
@@ -207,14 +168,10 @@ def build_checks(
     """The checks, partitioned as the assets they check (by AWS account, or not)."""
     return [
         dg.asset_check(
-            asset=asset,
-            blocking=blocking,
-            description=description,
+            asset=declared.asset,
+            blocking=declared.blocking,
             partitions_def=partitions_def,
-            **extra,
-        )(check)
-        for check, asset, blocking, description, extra in _CHECK_SPECS
+            **declared.extra,
+        )(declared.function)
+        for declared in CHECK_DECLARATIONS
     ]
-
-
-CHECKS = build_checks()

@@ -4,19 +4,19 @@ in the accounts they cover (one, or one partition per account of an Organization
 import dagster as dg
 
 from iam_assets.defs.assets import build_assets
+from iam_assets.defs.aws_resource import IAMResource
 from iam_assets.defs.checks import build_checks
+from iam_assets.defs.notifier import NotifierResource
 from iam_assets.defs.partitions import AccountScope, aws_accounts, build_discovery_sensor
-from iam_assets.defs.resources import (
-    EventSinkResource,
-    IAMResource,
-    NotifierResource,
-    SnapshotStoreResource,
-    notifier_from_env,
-    snapshot_store_from_env,
-)
 from iam_assets.defs.schedules import build_inventory_job, daily_schedule
 from iam_assets.defs.sensors import SENSORS, build_delivery_freshness
-from iam_assets.ocsf import profiles
+from iam_assets.defs.settings import (
+    notifier_from_env,
+    ocsf_profile_from_env,
+    snapshot_store_from_env,
+)
+from iam_assets.defs.sink_resources import EventSinkResource
+from iam_assets.defs.state_resource import SnapshotStoreResource
 
 
 def build_definitions(
@@ -35,7 +35,6 @@ def build_definitions(
     The in-process executor runs the chain in one process: the graph is a straight line, so
     subprocess-per-step would only add start-up time.
     """
-    profiles.resolve()  # a wrong IAM_ASSETS_OCSF_PROFILE fails here, before any run reads IAM
     partitions_def = aws_accounts if accounts is not None else None
     job = build_inventory_job(partitions_def)
     freshness_checks, freshness_sensor = build_delivery_freshness()
@@ -53,6 +52,8 @@ def build_definitions(
             "intake": intake,
             "state": state or snapshot_store_from_env(),
             "notifier": notifier or notifier_from_env(),
+            # a wrong IAM_ASSETS_OCSF_PROFILE fails here, at load, before any run reads IAM
+            "ocsf": ocsf_profile_from_env(),
         },
         executor=dg.in_process_executor,
     )

@@ -17,7 +17,7 @@ import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from iam_assets.collect.accounts import parse_account_ids
-from iam_assets.defs.resources import IAMResource
+from iam_assets.defs.aws_resource import IAMResource
 
 ACCOUNTS_VARIABLE = "IAM_ASSETS_ACCOUNTS"
 EXCLUDED_VARIABLE = "IAM_ASSETS_EXCLUDE_ACCOUNTS"

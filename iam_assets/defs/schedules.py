@@ -5,13 +5,10 @@ import os
 import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from iam_assets.defs.assets import GROUP
+from iam_assets.defs.keys import ACCOUNT_TAG, GROUP
 
 CRON_VARIABLE = "IAM_ASSETS_SCHEDULE_CRON"
 DEFAULT_CRON = "0 6 * * *"  # 06:00 UTC every day
-# Single-account runs carry this tag; runs of an account partition carry Dagster's own
-# ``dagster/partition`` tag. deploy/dagster.production.yaml allows one run per value of each.
-ACCOUNT_TAG = "iam_assets/account"
 JOB_NAME = "iam_inventory_job"
 SCHEDULE_NAME = "daily_iam_inventory"
 
@@ -28,15 +25,12 @@ def build_inventory_job(
     )
 
 
-inventory_job = build_inventory_job()
-
-
 def _cron() -> str:
     return os.environ.get(CRON_VARIABLE) or DEFAULT_CRON
 
 
 def daily_schedule(
-    job: UnresolvedAssetJobDefinition = inventory_job,
+    job: UnresolvedAssetJobDefinition,
     partitions_def: dg.PartitionsDefinition | None = None,
 ) -> dg.ScheduleDefinition:
     """The full inventory daily; with account partitions, one run per account."""

@@ -7,12 +7,11 @@ from typing import Any
 
 import dagster as dg
 
-from iam_assets.defs.resources import NotifierResource
+from iam_assets.defs.keys import DELIVERED, FAILING_USERS, PARTITION_TAG
+from iam_assets.defs.notifier import NotifierResource
 from iam_assets.deliver.alert_channels import Alert, FailedCheck
 
 FRESHNESS = timedelta(hours=26)
-DELIVERED = dg.AssetKey("sekoia_user_inventory")
-PARTITION_TAG = "dagster/partition"  # the AWS account of a run, when partitioned by account
 
 
 def build_delivery_freshness() -> tuple[list[dg.AssetChecksDefinition], dg.SensorDefinition]:
@@ -53,7 +52,7 @@ def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[FailedCheck
         evaluation = record.dagster_event.event_specific_data
         if evaluation.passed:
             continue
-        users = evaluation.metadata.get("failing_users")
+        users = evaluation.metadata.get(FAILING_USERS)
         failed.append(
             FailedCheck(
                 asset=evaluation.asset_key.to_user_string(),

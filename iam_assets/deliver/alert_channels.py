@@ -5,7 +5,7 @@ itself) and a link to the run in the Dagster UI. The webhook payload carries ``t
 Mattermost and Teams incoming webhooks display) and the same facts as structured fields.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import requests
@@ -29,7 +29,6 @@ class Alert:
     run_url: str
     failed_checks: tuple[FailedCheck, ...] = ()
     run_error: str | None = None
-    facts: dict[str, Any] = field(default_factory=dict)
     account: str | None = None  # the AWS account (partition) of the run, when there are several
 
     @property

@@ -14,11 +14,9 @@ answer that does not acknowledge every event are not retried: they fail at once 
 """
 
 import gzip
-import ipaddress
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -32,12 +30,10 @@ from tenacity import (
 )
 
 from iam_assets.deliver.http_post import Answer, TransportError, post
+from iam_assets.deliver.intake_config import KEY_VARIABLE, URL_VARIABLE, validate_intake_config
+from iam_assets.deliver.sink import DeliveryError, DeliveryReport, encode_events
 
-DEFAULT_INTAKE_URL = "https://intake.sekoia.io"
 KEY_HEADER = "X-SEKOIAIO-INTAKE-KEY"
-KEY_VARIABLE = "SEKOIA_INTAKE_KEY"
-URL_VARIABLE = "SEKOIA_INTAKE_URL"
-ALLOW_HTTP_VARIABLE = "SEKOIA_INTAKE_ALLOW_HTTP"
 MAX_EVENT_BYTES = 250 * 1024  # the intake refuses larger events
 DEFAULT_BATCH_EVENTS = 1000
 DEFAULT_BATCH_BYTES = 1024 * 1024  # uncompressed JSON per request, about
@@ -52,112 +48,12 @@ _HINTS = {
 }
 
 
-class IntakeConfigError(ValueError):
-    """The intake cannot be used as configured; the message names the variable to fix."""
-
-
-class IntakeError(RuntimeError):
-    """The intake did not accept every event of a delivery."""
-
-    def __init__(self, message: str, *, delivered: int = 0, undelivered: int = 0) -> None:
-        super().__init__(message)
-        self.delivered = delivered
-        self.undelivered = undelivered
-
-
 class _Transient(Exception):
     """Worth retrying: 429, 5xx, a dropped connection, a deadline passed."""
 
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
-
-
-@dataclass
-class DeliveryReport:
-    """What the intake acknowledged, and what it cost."""
-
-    events: int = 0
-    delivered: int = 0
-    skipped: list[dict[str, Any]] = field(default_factory=list)
-    batches: int = 0
-    requests: int = 0
-    retries: int = 0
-    bytes_sent: int = 0
-    bytes_uncompressed: int = 0
-
-
-def is_loopback(host: str | None) -> bool:
-    if host is None:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def validate_intake_config(url: str, key: str, *, allow_http: bool = False) -> str:
-    """Return the normalised base URL, or say which variable is wrong (never echoing the key).
-
-    Plain ``http://`` is for a local stand-in: anywhere else the key would travel in clear text,
-    so it needs ``allow_http`` (``SEKOIA_INTAKE_ALLOW_HTTP``).
-    """
-    parts = urlsplit(url or "")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise IntakeConfigError(
-            f"{URL_VARIABLE} must not carry credentials, a query string or a fragment; put the"
-            f" key in {KEY_VARIABLE}"
-        )
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise IntakeConfigError(
-            f"{URL_VARIABLE} must be an http(s) URL such as {DEFAULT_INTAKE_URL},"
-            f" got {_redact(url, key)!r}"
-        )
-    if parts.scheme == "http" and not (allow_http or is_loopback(parts.hostname)):
-        raise IntakeConfigError(
-            f"{URL_VARIABLE} is a plain http:// URL to {parts.hostname}: the intake key would"
-            f" travel in clear text. Use https://, or set {ALLOW_HTTP_VARIABLE}=true if this"
-            " network is trusted"
-        )
-    if not key or not key.strip():
-        raise IntakeConfigError(f"{KEY_VARIABLE} is empty: set it to the intake key from Sekoia.io")
-    if not _header_safe(key):
-        raise IntakeConfigError(
-            f"{KEY_VARIABLE} cannot travel in an HTTP header: it contains spaces, control or"
-            " non-Latin-1 characters (check for a pasted newline or quote marks)"
-        )
-    return url.rstrip("/")
-
-
-def _header_safe(value: str) -> bool:
-    """Printable Latin-1 without spaces: what an HTTP header value can carry unchanged."""
-    return all(0x21 <= ord(char) <= 0x7E or 0xA1 <= ord(char) <= 0xFF for char in value)
-
-
-def _redact(text: str, key: str) -> str:
-    return text.replace(key, "***") if key and len(key) >= 4 else text
-
-
-def _event_name(event: Mapping[str, Any], index: int) -> str:
-    user = event.get("user") if isinstance(event, Mapping) else None
-    if isinstance(user, Mapping) and user.get("uid"):
-        return str(user["uid"])
-    return f"event #{index}"
-
-
-def encode_events(
-    events: Iterable[Mapping[str, Any]], skipped: list[dict[str, Any]]
-) -> Iterator[str]:
-    """Events as compact JSON text; those over the intake's per-event limit go to ``skipped``."""
-    for index, event in enumerate(events):
-        text = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
-        size = len(text.encode())
-        if size > MAX_EVENT_BYTES:
-            skipped.append({"user": _event_name(event, index), "bytes": size})
-            continue
-        yield text
 
 
 def batches(encoded: Iterable[str], *, max_events: int, max_bytes: int) -> Iterator[list[str]]:
@@ -198,7 +94,10 @@ def acknowledged_ids(payload: bytes, expected: int) -> list[str]:
 
 
 class SekoiaIntakeClient:
-    """Posts events in batches; fails loudly, with counts, when the intake refuses any."""
+    """The Sekoia.io intake as an ``EventSink``: posts events in batches; fails loudly, with
+    counts, when the intake refuses any."""
+
+    max_event_bytes = MAX_EVENT_BYTES
 
     def __init__(
         self,
@@ -233,16 +132,20 @@ class SekoiaIntakeClient:
     def endpoint(self) -> str:
         return f"{self._base}/jsons"
 
+    @property
+    def destination(self) -> str:
+        return self._base
+
     def __repr__(self) -> str:
         return f"SekoiaIntakeClient(url={self._base!r}, key=***)"
 
     def send(self, events: Sequence[Mapping[str, Any]]) -> DeliveryReport:
-        """Deliver every event, batch after batch; raise ``IntakeError`` at the first refusal.
+        """Deliver every event, batch after batch; raise ``DeliveryError`` at the first refusal.
 
         Events are encoded lazily: memory stays bounded by one batch beyond the events themselves.
         """
         report = DeliveryReport(events=len(events))
-        encoded = encode_events(events, report.skipped)
+        encoded = encode_events(events, report.skipped, MAX_EVENT_BYTES)
         grouped = batches(encoded, max_events=self._batch_events, max_bytes=self._batch_bytes)
         for number, batch in enumerate(grouped, start=1):
             raw = json.dumps(batch).encode()  # a bare list: the documented /jsons body
@@ -251,9 +154,9 @@ class SekoiaIntakeClient:
             label = f"batch {number} (events {first}-{first + len(batch) - 1})"
             try:
                 self._post_with_retries(body, len(batch), report)
-            except IntakeError as error:
+            except DeliveryError as error:
                 undelivered = report.events - report.delivered - len(report.skipped)
-                raise IntakeError(
+                raise DeliveryError(
                     f"{label}: {error} Delivered {report.delivered} of {report.events} events;"
                     f" {undelivered} were not delivered. Re-running the delivery sends the whole"
                     " snapshot again (at-least-once).",
@@ -294,7 +197,7 @@ class SekoiaIntakeClient:
                     left = self._max_retry_seconds - (time.monotonic() - started)
                     return self._post_once(body, count, deadline=max(1.0, min(self._timeout, left)))
         except _Transient as error:
-            raise IntakeError(
+            raise DeliveryError(
                 f"The intake at {self._base} kept failing ({error}) after {report.retries}"
                 " retries."
             ) from None
@@ -313,14 +216,14 @@ class SekoiaIntakeClient:
         if status == 429 or status >= 500:
             raise _Transient(f"HTTP {status}", _retry_after(answer.headers.get("retry-after")))
         if 300 <= status < 400:
-            raise IntakeError(self._redirect_message(answer))
+            raise DeliveryError(self._redirect_message(answer))
         if status >= 400 or status < 200:
             hint = _HINTS.get(status, "the intake refused the request")
-            raise IntakeError(f"The intake at {self._base} answered HTTP {status}: {hint}.")
+            raise DeliveryError(f"The intake at {self._base} answered HTTP {status}: {hint}.")
         try:
             return acknowledged_ids(answer.body, count)
         except ValueError as problem:
-            raise IntakeError(
+            raise DeliveryError(
                 f"The intake at {self._base} answered HTTP {status} with {problem}: the batch"
                 " was not acknowledged."
             ) from None

@@ -13,9 +13,11 @@ import boto3
 
 from iam_assets.analysis.snapshot_store import STATE_VARIABLE, SnapshotStore, StateReport
 from iam_assets.collect.accounts import caller_account
-from iam_assets.collect.collector import build_iam_client
+from iam_assets.collect.client import build_iam_client
+from iam_assets.defs.aws_resource import IAMResource
 from iam_assets.defs.code_location import build_definitions
-from iam_assets.defs.resources import IAMResource, JsonLinesOutboxResource, SnapshotStoreResource
+from iam_assets.defs.sink_resources import JsonLinesOutboxResource
+from iam_assets.defs.state_resource import SnapshotStoreResource
 
 OUTBOX_VARIABLE = "IAM_ASSETS_DEMO_OUTBOX"
 DEFAULT_OUTBOX = ".demo/outbox"

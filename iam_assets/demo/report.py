@@ -4,16 +4,17 @@ import sys
 
 import dagster as dg
 
+from iam_assets.defs import keys
 from iam_assets.demo.definitions import outbox
 
 
 def main() -> int:
     with dg.DagsterInstance.get() as instance:
-        event = instance.get_latest_materialization_event(dg.AssetKey("sekoia_user_inventory"))
+        event = instance.get_latest_materialization_event(keys.DELIVERED)
         if event is None or event.asset_materialization is None:
             print("No delivery recorded yet: run `make demo` first.", file=sys.stderr)
             return 1
-        delivered = event.asset_materialization.metadata["delivered_events"].value
+        delivered = event.asset_materialization.metadata[keys.DELIVERED_EVENTS].value
         evaluations = [
             log.dagster_event.event_specific_data
             for log in instance.all_logs(
@@ -29,7 +30,7 @@ def main() -> int:
                     f"  {evaluation.severity.value}: {evaluation.check_name}:"
                     f" {evaluation.description}"
                 )
-        enriched = instance.get_latest_materialization_event(dg.AssetKey("enriched_iam_users"))
+        enriched = instance.get_latest_materialization_event(keys.ENRICHED_USERS)
         if enriched is not None and enriched.asset_materialization is not None:
             figures = {k: v.value for k, v in enriched.asset_materialization.metadata.items()}
             print(

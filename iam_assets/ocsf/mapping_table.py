@@ -1,7 +1,7 @@
 """The field mapping of both OCSF profiles as data, rendered as markdown for the README.
 
-``SEKOIA_MAPPING`` describes exactly what ``iam_assets.ocsf.user_inventory_event`` emits (the
-vendor table, deviations included); ``ocsf_strict.STRICT_MAPPING`` the strict 1.6.0 profile.
+``SEKOIA_MAPPING`` describes exactly what ``sekoia_profile.user_inventory_event`` emits (the
+vendor table, deviations included); ``strict_profile.STRICT_MAPPING`` the strict 1.6.0 profile.
 Tests check that every path either mapper emits has a row, so code and README cannot drift.
 """
 
@@ -10,28 +10,19 @@ from __future__ import annotations
 import re
 
 from iam_assets.ocsf import sekoia_profile
-from iam_assets.ocsf.strict_profile import CONSTANT, STRICT_MAPPING, MappingRow, constant_row
+from iam_assets.ocsf.strict_profile import STRICT_MAPPING, MappingRow, constant_row, constant_rows
 
 README_START = "<!-- mapping-table:start -->"
 README_END = "<!-- mapping-table:end -->"
 
 SEKOIA_MAPPING: tuple[MappingRow, ...] = (
-    constant_row("activity_id", sekoia_profile.ACTIVITY_ID),
-    constant_row("activity_name", sekoia_profile.ACTIVITY_NAME),
-    constant_row("category_name", sekoia_profile.CATEGORY_NAME),
-    constant_row("category_uid", sekoia_profile.CATEGORY_UID),
-    constant_row("class_name", sekoia_profile.CLASS_NAME),
-    constant_row("class_uid", sekoia_profile.CLASS_UID),
-    constant_row("type_name", sekoia_profile.TYPE_NAME),
-    constant_row("type_uid", sekoia_profile.TYPE_UID),
-    constant_row("severity", sekoia_profile.SEVERITY),
-    constant_row("severity_id", sekoia_profile.SEVERITY_ID),
+    *constant_rows(sekoia_profile.CLASS_ATTRIBUTES),
     MappingRow("CreateDate", "time", "epoch seconds, UTC"),
     constant_row("metadata.product.name", sekoia_profile.PRODUCT_NAME),
-    MappingRow(
-        CONSTANT,
+    constant_row(
         "metadata.product.version",
-        f'`"{sekoia_profile.OCSF_VERSION}"` (the seed puts the OCSF version here)',
+        sekoia_profile.OCSF_VERSION,
+        "the product page puts the OCSF version here",
     ),
     constant_row("metadata.version", sekoia_profile.OCSF_VERSION),
     MappingRow("UserId", "user.uid", "as is"),
@@ -65,16 +56,15 @@ SEKOIA_MAPPING: tuple[MappingRow, ...] = (
     MappingRow("Arn", "user.account.uid", "the user's ARN"),
     MappingRow("UserName", "user.account.name", "as is"),
     constant_row("user.account.type", sekoia_profile.ACCOUNT_TYPE),
-    MappingRow(
-        CONSTANT,
+    constant_row(
         "user.account.type_id",
-        f"`{sekoia_profile.ACCOUNT_TYPE_ID}` (the vendor's value; not in the OCSF 1.6.0 enum)",
+        sekoia_profile.ACCOUNT_TYPE_ID,
+        "the vendor's value; not in the OCSF 1.6.0 enum",
     ),
-    MappingRow(
-        CONSTANT,
+    constant_row(
         "cloud.provider",
-        f'`"{sekoia_profile.CLOUD_PROVIDER}"`'
-        " (not in the vendor table: names the account for a SIEM)",
+        sekoia_profile.CLOUD_PROVIDER,
+        "not in the vendor table: names the account for a SIEM",
     ),
     MappingRow("Arn", "cloud.account.uid", "the 12-digit account id in the user's ARN"),
     constant_row("cloud.account.type_id", sekoia_profile.CLOUD_ACCOUNT_TYPE_ID),

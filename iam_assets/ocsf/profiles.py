@@ -1,12 +1,14 @@
-"""The two OCSF outputs, side by side: ``sekoia`` (the seed's table, default) and ``ocsf``
-(strict OCSF 1.6.0). Chosen by ``IAM_ASSETS_OCSF_PROFILE`` or the asset's run config."""
+"""The two OCSF outputs, side by side: ``sekoia`` (the Sekoia.io product page's table, the
+default) and ``ocsf`` (strict OCSF 1.6.0). Chosen by ``IAM_ASSETS_OCSF_PROFILE`` or the asset's
+run config."""
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from iam_assets.analysis.records import EnrichedUser
 from iam_assets.ocsf import rules, sekoia_profile, strict_profile, strict_rules
-from iam_assets.ocsf.rules import Problem
+from iam_assets.ocsf.problems import Problem
 
 PROFILE_VARIABLE = "IAM_ASSETS_OCSF_PROFILE"
 PROFILES = ("sekoia", "ocsf")
@@ -23,14 +25,15 @@ def resolve(configured: str | None = None) -> str:
     return profile
 
 
-def events(records: Iterable[Mapping[str, Any]], profile: str) -> list[dict[str, Any]]:
+def events(records: Iterable[EnrichedUser], profile: str) -> list[dict[str, Any]]:
     if profile == "ocsf":
         return strict_profile.strict_user_inventory_events(records)
     return sekoia_profile.user_inventory_events(records)
 
 
 def schema_problems(events: Sequence[Mapping[str, Any]], profile: str) -> list[Problem]:
-    """The profile's own schema: the seed's table (types, units) or the official 1.6.0 model."""
+    """The profile's own schema: the product page's table (types, units) or the official 1.6.0
+    model."""
     if profile == "ocsf":
         return strict_rules.validate_strict(events)
     return rules.types_valid(events)

@@ -1,16 +1,18 @@
-"""Enriched IAM user -> OCSF 1.6.0 *User Inventory Info: Collect* event, per the seed's table.
+"""Enriched IAM user -> OCSF 1.6.0 *User Inventory Info: Collect* event, per the mapping table
+of the Sekoia.io product page (the "sekoia profile", the default output).
 
-Pure functions over plain data. The default output is exactly the Sekoia.io mapping table
-(including its non-standard fields such as ``user.account.type_id`` 40 and ``user.path``);
-timestamps are Unix epoch seconds, converted in UTC.
+Pure functions over plain data. The output is exactly that table (including its non-standard
+fields such as ``user.account.type_id`` 40 and ``user.path``); timestamps are Unix epoch seconds,
+converted in UTC.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from iam_assets.analysis.records import EnrichedUser
 from iam_assets.collect.arns import account_id
 from iam_assets.collect.timestamps import to_utc
 
@@ -27,12 +29,25 @@ SEVERITY_ID = 1
 SEVERITY = "Informational"
 PRODUCT_NAME = "AWS IAM"
 ACCOUNT_TYPE = "AWS IAM"
-ACCOUNT_TYPE_ID = 40  # the seed's value; not an OCSF 1.6.0 account type_id (see README)
-# Not in the seed's table: which AWS account holds the user, where OCSF puts it (the cloud
-# profile), so that a SIEM fed by a whole Organization can tell accounts apart.
+ACCOUNT_TYPE_ID = 40  # the product page's value; not an OCSF 1.6.0 account type_id (see README)
+# Not in the product page's table: which AWS account holds the user, where OCSF puts it (the
+# cloud profile), so that a SIEM fed by a whole Organization can tell accounts apart.
 CLOUD_PROVIDER = "AWS"
 CLOUD_ACCOUNT_TYPE_ID = 10
 CLOUD_ACCOUNT_TYPE = "AWS Account"
+# The class, category, activity, type and severity attributes, in the product page's order.
+CLASS_ATTRIBUTES: dict[str, Any] = {
+    "activity_id": ACTIVITY_ID,
+    "activity_name": ACTIVITY_NAME,
+    "category_name": CATEGORY_NAME,
+    "category_uid": CATEGORY_UID,
+    "class_name": CLASS_NAME,
+    "class_uid": CLASS_UID,
+    "type_name": TYPE_NAME,
+    "type_uid": TYPE_UID,
+    "severity": SEVERITY,
+    "severity_id": SEVERITY_ID,
+}
 
 
 def epoch_seconds(value: datetime | str | None) -> int | None:
@@ -49,22 +64,13 @@ def cloud(account: str) -> dict[str, Any]:
     }
 
 
-def user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
-    """One enriched user record (see ``enrich.enrich_user``) -> one seed-format OCSF event:
-    the table's fields in the table's order, then ``cloud`` naming the user's AWS account."""
+def user_inventory_event(user: EnrichedUser) -> dict[str, Any]:
+    """One enriched user record -> one sekoia-profile OCSF event: the product page's fields in
+    its table's order, then ``cloud`` naming the user's AWS account."""
     created = epoch_seconds(user["created_at"])
     tags = user["tags"]
     event: dict[str, Any] = {
-        "activity_id": ACTIVITY_ID,
-        "activity_name": ACTIVITY_NAME,
-        "category_name": CATEGORY_NAME,
-        "category_uid": CATEGORY_UID,
-        "class_name": CLASS_NAME,
-        "class_uid": CLASS_UID,
-        "type_name": TYPE_NAME,
-        "type_uid": TYPE_UID,
-        "severity": SEVERITY,
-        "severity_id": SEVERITY_ID,
+        **CLASS_ATTRIBUTES,
         "time": created,
         "metadata": {
             "product": {"name": PRODUCT_NAME, "version": OCSF_VERSION},
@@ -95,6 +101,6 @@ def user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
     return event
 
 
-def user_inventory_events(users: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def user_inventory_events(users: Iterable[EnrichedUser]) -> list[dict[str, Any]]:
     """Map every enriched user record, preserving order."""
     return [user_inventory_event(user) for user in users]

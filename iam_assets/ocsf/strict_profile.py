@@ -1,11 +1,11 @@
 """Enriched IAM user -> a *strict* OCSF 1.6.0 *User Inventory Info: Collect* event.
 
-The default (Sekoia.io) profile in ``iam_assets.ocsf`` follows a vendor table that deviates from
-OCSF 1.6.0. This profile emits only attributes of the 1.6.0 schema, timestamps in milliseconds
-(``timestamp_t``) and no nulls: an unknown value is omitted and named in ``unmapped``. Whatever
-has no standard home goes to ``unmapped`` (free-form in OCSF). ``STRICT_MAPPING`` is the same
-mapping as data, for the README table (``iam_assets.mapping_table``); tests keep both in step.
-Pure functions over plain data, no Dagster.
+The default profile (``sekoia_profile``) follows the Sekoia.io product page's table, which
+deviates from OCSF 1.6.0. This profile emits only attributes of the 1.6.0 schema, timestamps in
+milliseconds (``timestamp_t``) and no nulls: an unknown value is omitted and named in
+``unmapped``. Whatever has no standard home goes to ``unmapped`` (free-form in OCSF).
+``STRICT_MAPPING`` is the same mapping as data, for the README table (``mapping_table``); tests
+keep both in step. Pure functions over plain data, no Dagster.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from iam_assets.analysis.privilege import ADMIN_POLICY, is_admin
+from iam_assets.analysis.records import EnrichedUser
 from iam_assets.collect.arns import account_id
 from iam_assets.collect.timestamps import to_utc
 from iam_assets.ocsf import sekoia_profile
@@ -30,6 +31,22 @@ USER_TYPES = {USER_TYPE_UNKNOWN: "Unknown", USER_TYPE_USER: "User", USER_TYPE_AD
 # (3 "AWS IAM User" is deprecated in 1.6.0 in favour of user.type_id).
 ACCOUNT_TYPE_ID = sekoia_profile.CLOUD_ACCOUNT_TYPE_ID
 ACCOUNT_TYPE = sekoia_profile.CLOUD_ACCOUNT_TYPE
+# The class, category, activity, type and severity attributes of both profiles, each id first.
+CLASS_ATTRIBUTES: dict[str, Any] = {
+    name: sekoia_profile.CLASS_ATTRIBUTES[name]
+    for name in (
+        "activity_id",
+        "activity_name",
+        "category_uid",
+        "category_name",
+        "class_uid",
+        "class_name",
+        "type_uid",
+        "type_name",
+        "severity_id",
+        "severity",
+    )
+}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -44,33 +61,32 @@ class MappingRow(NamedTuple):
 CONSTANT = "(constant)"
 
 
-def constant_row(path: str, value: Any) -> MappingRow:
-    """A row for a value the mapper always emits; the rule shows it as JSON."""
-    return MappingRow(CONSTANT, path, f"`{json.dumps(value, ensure_ascii=False)}`")
+def constant_row(path: str, value: Any, note: str = "") -> MappingRow:
+    """A row for a value the mapper always emits; the rule shows it as JSON, then ``(note)``."""
+    shown = f"`{json.dumps(value, ensure_ascii=False)}`"
+    return MappingRow(CONSTANT, path, f"{shown} ({note})" if note else shown)
+
+
+def constant_rows(values: Mapping[str, Any]) -> tuple[MappingRow, ...]:
+    """A constant row for each path -> value, in order."""
+    return tuple(constant_row(path, value) for path, value in values.items())
 
 
 # The strict mapping as data. Keep in step with ``strict_user_inventory_event``: a test checks
 # that every path the mapper emits has a row, and that constant rows show the emitted value.
 STRICT_MAPPING: tuple[MappingRow, ...] = (
-    constant_row("activity_id", sekoia_profile.ACTIVITY_ID),
-    constant_row("activity_name", sekoia_profile.ACTIVITY_NAME),
-    constant_row("category_uid", sekoia_profile.CATEGORY_UID),
-    constant_row("category_name", sekoia_profile.CATEGORY_NAME),
-    constant_row("class_uid", sekoia_profile.CLASS_UID),
-    constant_row("class_name", sekoia_profile.CLASS_NAME),
-    constant_row("type_uid", sekoia_profile.TYPE_UID),
-    constant_row("type_name", sekoia_profile.TYPE_NAME),
-    constant_row("severity_id", sekoia_profile.SEVERITY_ID),
-    constant_row("severity", sekoia_profile.SEVERITY),
-    MappingRow("CreateDate", "time", "epoch milliseconds, UTC (as the seed: the creation time)"),
+    *constant_rows(CLASS_ATTRIBUTES),
+    MappingRow(
+        "CreateDate", "time", "epoch milliseconds, UTC (as the product page: the creation time)"
+    ),
     constant_row("metadata.version", OCSF_VERSION),
     constant_row("metadata.product.name", PRODUCT["name"]),
     constant_row("metadata.product.vendor_name", PRODUCT["vendor_name"]),
     MappingRow(CONSTANT, "metadata.profiles", '`["cloud"]` when the account is known'),
-    MappingRow("UserId", "user.uid", "as is (stable across renames, the seed's user key)"),
+    MappingRow("UserId", "user.uid", "as is (stable across renames, the product page's user key)"),
     MappingRow("Arn", "user.uid_alt", "as is"),
     MappingRow("UserName", "user.name", "as is"),
-    MappingRow("UserName", "user.full_name", "as is (as the seed; IAM has no full name)"),
+    MappingRow("UserName", "user.full_name", "as is (as the product page; IAM has no full name)"),
     MappingRow(
         "AttachedPolicies, Groups[].AttachedPolicies/InlinePolicies, AdminInline",
         "user.type_id",
@@ -145,39 +161,61 @@ def epoch_millis(value: datetime | str | None) -> int | None:
     return None if moment is None else (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
-def user_type_id(user: Mapping[str, Any]) -> int:
+def user_type_id(user: EnrichedUser) -> int:
     """Admin (2), User (1) or Unknown (0), from the policy names we have.
 
     Admin: the managed policy ``AdministratorAccess`` attached directly or through a group, or an
     inline policy whose *document* allows ``*:*`` (``admin_inline``, known only when the collector
     read the documents). A policy *named* like admin proves nothing, and other broad policies are
     not analysed. Unknown: nothing proves Admin and the user's or the groups' policies could not be
-    read. Otherwise User: ``security.is_admin``, the reading the KPIs use too.
+    read. Otherwise User: ``privilege.is_admin``, the reading the KPIs use too.
     """
     admin = is_admin(user)
     return {True: USER_TYPE_ADMIN, False: USER_TYPE_USER, None: USER_TYPE_UNKNOWN}[admin]
 
 
-def strict_user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
-    """One enriched user record (see ``enrich.enrich_user``) -> one strict OCSF 1.6.0 event."""
+def strict_user_inventory_event(user: EnrichedUser) -> dict[str, Any]:
+    """One enriched user record -> one strict OCSF 1.6.0 event."""
     created = epoch_millis(user["created_at"])
-    unknown: list[str] = []
+    unknown: list[str] = []  # paths omitted because their value is unknown, in event order
+    account = account_id(user["arn"])
+    person = _ldap_person(user, created, unknown)
+    event: dict[str, Any] = {
+        **CLASS_ATTRIBUTES,
+        "time": created,
+        "metadata": {"version": OCSF_VERSION, "product": dict(PRODUCT)},
+        "user": _user(user, account, person, unknown),
+        "unmapped": _unmapped(user, unknown),
+    }
+    if account is not None:  # the cloud profile: which AWS account the user lives in
+        event["metadata"]["profiles"] = ["cloud"]
+        event["cloud"] = sekoia_profile.cloud(account)
+    return event
 
-    def known(path: str, value: Any) -> bool:
-        if value is None:
-            unknown.append(path)
-            return False
-        return True
 
-    type_id = user_type_id(user)
+def _put(holder: dict[str, Any], key: str, value: Any, path: str, unknown: list[str]) -> None:
+    """``holder[key] = value``; an unknown (``None``) value is omitted and its path listed."""
+    if value is None:
+        unknown.append(path)
+    else:
+        holder[key] = value
+
+
+def _ldap_person(user: EnrichedUser, created: int | None, unknown: list[str]) -> dict[str, Any]:
     person: dict[str, Any] = {"created_time": created}
     last_login = epoch_millis(user.get("password_last_used_at"))
     if last_login is not None:  # None is "never used" as well as "unknown": not listed
         person["last_login_time"] = last_login
     tags = user.get("tags")
-    if known("user.ldap_person.tags", tags):
-        person["tags"] = [{"name": key, "value": value} for key, value in tags.items()]
+    pairs = None if tags is None else [{"name": key, "value": item} for key, item in tags.items()]
+    _put(person, "tags", pairs, "user.ldap_person.tags", unknown)
+    return person
 
+
+def _user(
+    user: EnrichedUser, account: str | None, person: dict[str, Any], unknown: list[str]
+) -> dict[str, Any]:
+    type_id = user_type_id(user)
     ocsf_user: dict[str, Any] = {
         "uid": user["user_id"],
         "uid_alt": user["arn"],
@@ -186,48 +224,30 @@ def strict_user_inventory_event(user: Mapping[str, Any]) -> dict[str, Any]:
         "type": USER_TYPES[type_id],
         "type_id": type_id,
     }
-    if known("user.has_mfa", user.get("has_mfa")):
-        ocsf_user["has_mfa"] = user["has_mfa"]
-    account = account_id(user["arn"])
+    _put(ocsf_user, "has_mfa", user.get("has_mfa"), "user.has_mfa", unknown)
     if account is not None:
         ocsf_user["account"] = sekoia_profile.cloud(account)["account"]
     groups = user.get("groups")
-    if known("user.groups", groups):
-        ocsf_user["groups"] = [{"name": name} for name in groups]
+    listed = None if groups is None else [{"name": name} for name in groups]
+    _put(ocsf_user, "groups", listed, "user.groups", unknown)
     ocsf_user["ldap_person"] = person
+    return ocsf_user
 
+
+def _unmapped(user: EnrichedUser, unknown: list[str]) -> dict[str, Any]:
+    """What has no standard home; ``unknown_attributes`` lists every path omitted as unknown."""
     unmapped: dict[str, Any] = {"path": user["path"]}
-    if known("unmapped.is_console_user", user.get("is_console_user")):
-        unmapped["is_console_user"] = user["is_console_user"]
-    if known("unmapped.access_keys_count", user.get("active_access_keys")):
-        unmapped["access_keys_count"] = user["active_access_keys"]
+    console = user.get("is_console_user")
+    _put(unmapped, "is_console_user", console, "unmapped.is_console_user", unknown)
+    keys = user.get("active_access_keys")
+    _put(unmapped, "access_keys_count", keys, "unmapped.access_keys_count", unknown)
     if user.get("unknown_fields"):
         unmapped["unknown_fields"] = list(user["unknown_fields"])
     if unknown:
         unmapped["unknown_attributes"] = unknown
-
-    event: dict[str, Any] = {
-        "activity_id": sekoia_profile.ACTIVITY_ID,
-        "activity_name": sekoia_profile.ACTIVITY_NAME,
-        "category_uid": sekoia_profile.CATEGORY_UID,
-        "category_name": sekoia_profile.CATEGORY_NAME,
-        "class_uid": sekoia_profile.CLASS_UID,
-        "class_name": sekoia_profile.CLASS_NAME,
-        "type_uid": sekoia_profile.TYPE_UID,
-        "type_name": sekoia_profile.TYPE_NAME,
-        "severity_id": sekoia_profile.SEVERITY_ID,
-        "severity": sekoia_profile.SEVERITY,
-        "time": created,
-        "metadata": {"version": OCSF_VERSION, "product": dict(PRODUCT)},
-        "user": ocsf_user,
-        "unmapped": unmapped,
-    }
-    if account is not None:  # the cloud profile: which AWS account the user lives in
-        event["metadata"]["profiles"] = ["cloud"]
-        event["cloud"] = sekoia_profile.cloud(account)
-    return event
+    return unmapped
 
 
-def strict_user_inventory_events(users: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def strict_user_inventory_events(users: Iterable[EnrichedUser]) -> list[dict[str, Any]]:
     """Map every enriched user record, preserving order."""
     return [strict_user_inventory_event(user) for user in users]

@@ -5,7 +5,7 @@ required fields), then the rules that model skips because it allows extra keys a
 unknown or profile-only attributes at any level, required attributes and ``at_least_one``
 constraints of every object, nulls, strict JSON types (no ``true`` for an integer), the class
 constants, and timestamps that are plausible *milliseconds*. The attribute sets come from
-``ocsf_strict_schema.json``, shipped with the package (derived from the official schema).
+``strict_schema.json``, shipped with the package (derived from the official schema).
 """
 
 from __future__ import annotations
@@ -21,18 +21,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from iam_assets.ocsf import sekoia_profile, strict_profile
-from iam_assets.ocsf.rules import SEVERITY_NAMES, Problem, get_path
+from iam_assets.ocsf.problems import Problem, constant_problems, get_path, name_of
+from iam_assets.ocsf.rules import CLASS_CONSTANTS, SEVERITY_NAMES
 
 SCHEMA_FILE = "strict_schema.json"
 EARLIEST_MILLIS = 1_136_073_600_000  # 2006-01-01T00:00:00Z: AWS did not exist before
 FUTURE_SLACK_MILLIS = 86_400_000
 EXPECTED_CONSTANTS: dict[str, Any] = {
-    "class_uid": sekoia_profile.CLASS_UID,
-    "class_name": sekoia_profile.CLASS_NAME,
-    "category_uid": sekoia_profile.CATEGORY_UID,
-    "category_name": sekoia_profile.CATEGORY_NAME,
-    "activity_id": sekoia_profile.ACTIVITY_ID,
-    "activity_name": sekoia_profile.ACTIVITY_NAME,
+    **CLASS_CONSTANTS,
     "type_uid": sekoia_profile.TYPE_UID,
     "type_name": sekoia_profile.TYPE_NAME,
     "severity_id": sekoia_profile.SEVERITY_ID,
@@ -40,7 +36,7 @@ EXPECTED_CONSTANTS: dict[str, Any] = {
     "metadata.version": strict_profile.OCSF_VERSION,
 }
 # OCSF scalar types -> the JSON (Python) types they accept; bool is never an integer.
-_SCALARS: dict[str, tuple[type, ...]] = {
+SCALAR_TYPES: dict[str, tuple[type, ...]] = {
     "boolean_t": (bool,),
     "integer_t": (int,),
     "long_t": (int,),
@@ -75,20 +71,18 @@ def validate_strict(
     latest = int((now if now is not None else time.time()) * 1000) + FUTURE_SLACK_MILLIS
     problems: list[Problem] = []
     for index, event in enumerate(events):
-        who = _who(event, index)
+        name = name_of(event, index)
         if not isinstance(event, Mapping):
-            problems.append(Problem(who, "event", f"is {type(event).__name__}, not an object"))
+            problems.append(Problem(name, "event", f"is {type(event).__name__}, not an object"))
             continue
-        found = _model_problems(event, who)
+        found = _model_problems(event, name)
         reported = {problem.field for problem in found}
-        own = [*_constant_problems(event, who), *_schema_problems(event, who, latest)]
+        own = [
+            *constant_problems(event, name, EXPECTED_CONSTANTS),
+            *_schema_problems(event, name, latest),
+        ]
         problems += found + [problem for problem in own if problem.field not in reported]
     return problems
-
-
-def _who(event: Any, index: int) -> str:
-    uid = get_path(event, "user.uid") if isinstance(event, Mapping) else None
-    return uid if isinstance(uid, str) and uid else f"event #{index}"
 
 
 def _model_problems(event: Mapping[str, Any], who: str) -> list[Problem]:
@@ -113,25 +107,6 @@ def _loc(loc: Sequence[Any]) -> str:
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else f"{'.' if path else ''}{part}"
     return path or "event"
-
-
-def _constant_problems(event: Mapping[str, Any], who: str) -> list[Problem]:
-    problems = []
-    for path, expected in EXPECTED_CONSTANTS.items():
-        value = get_path(event, path)
-        if value != expected or type(value) is not type(expected):
-            shown = repr(value) if _has_path(event, path) else "missing"
-            problems.append(Problem(who, path, f"is {shown}, expected {expected!r}"))
-    return problems
-
-
-def _has_path(event: Mapping[str, Any], path: str) -> bool:
-    holder: Any = event
-    for part in path.split("."):
-        if not isinstance(holder, Mapping) or part not in holder:
-            return False
-        holder = holder[part]
-    return True
 
 
 def _schema_problems(event: Mapping[str, Any], who: str, latest: int) -> list[Problem]:
@@ -163,19 +138,10 @@ class _Walker:
         if not isinstance(value, Mapping):
             yield path or "event", f"is {_json_type(value)}, expected a {what} object"
             return
-        attributes, bound = spec["attributes"], spec["profile_attributes"]
         for name, item in value.items():
             here = f"{path}.{name}" if path else str(name)
-            if name not in attributes:
-                yield here, f"is not an OCSF 1.6.0 attribute of {what}"
-            elif name in bound and bound[name] not in self.profiles:
-                yield here, f"needs the {bound[name]} profile listed in metadata.profiles"
-            elif item is None:
-                yield here, "is null; omit unknown values instead"
-            else:
-                if name in spec["deprecated"]:
-                    yield here, "is deprecated in OCSF 1.6.0"
-                yield from self.value(item, attributes[name], here)
+            yield from self._attribute(name, item, spec, what, here)
+        bound = spec["profile_attributes"]
         for name in spec["required"]:
             if value.get(name) is None and bound.get(name, None) in (None, *self.profiles):
                 here = f"{path}.{name}" if path else name
@@ -185,34 +151,51 @@ class _Walker:
         if candidates and all(value.get(name) is None for name in candidates):
             yield path or "event", f"needs at least one of {', '.join(candidates)}"
 
+    def _attribute(
+        self, name: Any, item: Any, spec: Mapping[str, Any], what: str, path: str
+    ) -> Iterator[tuple[str, str]]:
+        attributes, bound = spec["attributes"], spec["profile_attributes"]
+        if name not in attributes:
+            yield path, f"is not an OCSF 1.6.0 attribute of {what}"
+        elif name in bound and bound[name] not in self.profiles:
+            yield path, f"needs the {bound[name]} profile listed in metadata.profiles"
+        elif item is None:
+            yield path, "is null; omit unknown values instead"
+        else:
+            if name in spec["deprecated"]:
+                yield path, "is deprecated in OCSF 1.6.0"
+            yield from self.value(item, attributes[name], path)
+
     def value(self, item: Any, kind: str, path: str) -> Iterator[tuple[str, str]]:
         if kind.endswith("[]"):
-            if not isinstance(item, list):
-                yield path, f"is {_json_type(item)}, expected an array"
-                return
-            for position, element in enumerate(item):
-                here = f"{path}[{position}]"
-                if element is None:
-                    yield here, "is null; omit unknown values instead"
-                else:
-                    yield from self.value(element, kind[:-2], here)
-            return
-        if kind in _SCALARS:
-            allowed = _SCALARS[kind]
-            if not isinstance(item, allowed) or (bool not in allowed and isinstance(item, bool)):
-                yield path, f"is {_json_type(item)} {item!r}, expected {kind}"
-            elif kind == "timestamp_t" and not EARLIEST_MILLIS <= item <= self.latest:
-                hint = " (seconds?)" if EARLIEST_MILLIS // 1000 <= item <= self.latest else ""
-                yield (
-                    path,
-                    (f"is {item}, not epoch milliseconds between 2006-01-01 and tomorrow{hint}"),
-                )
+            yield from self._array(item, kind[:-2], path)
+        elif kind in SCALAR_TYPES:
+            yield from self._scalar(item, kind, path)
         elif kind in self.objects:
             yield from self.object(item, self.objects[kind], kind, path)
         elif kind == FREE_FORM and not isinstance(item, Mapping):
             yield path, f"is {_json_type(item)}, expected an object"
         # other object types are valid OCSF but not used by the strict profile: not shipped,
         # so not checked inside (the pydantic model still validates them)
+
+    def _array(self, item: Any, kind: str, path: str) -> Iterator[tuple[str, str]]:
+        if not isinstance(item, list):
+            yield path, f"is {_json_type(item)}, expected an array"
+            return
+        for position, element in enumerate(item):
+            here = f"{path}[{position}]"
+            if element is None:
+                yield here, "is null; omit unknown values instead"
+            else:
+                yield from self.value(element, kind, here)
+
+    def _scalar(self, item: Any, kind: str, path: str) -> Iterator[tuple[str, str]]:
+        allowed = SCALAR_TYPES[kind]
+        if not isinstance(item, allowed) or (bool not in allowed and isinstance(item, bool)):
+            yield path, f"is {_json_type(item)} {item!r}, expected {kind}"
+        elif kind == "timestamp_t" and not EARLIEST_MILLIS <= item <= self.latest:
+            hint = " (seconds?)" if EARLIEST_MILLIS // 1000 <= item <= self.latest else ""
+            yield path, f"is {item}, not epoch milliseconds between 2006-01-01 and tomorrow{hint}"
 
 
 def _null_paths(value: Any, path: str) -> Iterator[str]:

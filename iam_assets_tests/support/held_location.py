@@ -11,8 +11,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from iam_assets.defs.resources import notifier_from_env
 from iam_assets.defs.sensors import run_failure_alerts
+from iam_assets.defs.settings import notifier_from_env
 
 HOLD_VARIABLE = "IAM_ASSETS_TESTS_HOLD_FILE"
 JOB_NAME = "held_job"

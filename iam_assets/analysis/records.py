@@ -1,0 +1,50 @@
+"""The records analysis hands on, as types: plain Python values, ``None`` meaning unknown.
+
+``EnrichedUser`` is one row of the enriched users table (``enrich.enrich_user``, or
+``enrich.to_records`` of the table), what the OCSF mappers read; ``TrackedUser`` is one user of a
+change-tracking snapshot (``changes.snapshot``), what is saved between runs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypedDict
+
+
+class EnrichedUser(TypedDict):
+    """One IAM user, enriched; the keys are the table's columns, in its order."""
+
+    user_id: str
+    user_name: str
+    arn: str
+    account_id: str | None  # None: the ARN holds no account id
+    path: str
+    # ISO 8601 text from ``enrich_user``; a datetime once read back from the table
+    created_at: datetime | str
+    password_last_used_at: datetime | str | None  # None: never used, or unknown
+    is_console_user: bool | None
+    has_mfa: bool | None
+    mfa_device_count: int | None
+    active_access_keys: int | None
+    access_key_count: int | None
+    console_without_mfa: bool | None
+    is_admin: bool | None
+    admin_inline: bool | None  # an inline policy document allows *:* (None: not read)
+    oldest_active_key_days: int | None  # None: no active key, or unknown
+    tags: dict[str, str] | None
+    groups: list[str] | None
+    attached_policies: list[str] | None
+    inline_policies: list[str] | None
+    group_policies: list[str] | None  # the policies of all the user's groups, merged
+    unknown_fields: list[str]  # the raw fields whose read was denied
+
+
+class TrackedUser(TypedDict):
+    """What a snapshot keeps of one user (keyed by user id): the fields whose changes matter."""
+
+    user_name: str
+    is_console_user: bool | None
+    has_mfa: bool | None
+    active_access_keys: int | None
+    is_admin: bool | None
+    groups: list[str] | None  # sorted

@@ -1,0 +1,213 @@
+"""The per-user strategy (the Sekoia.io connector's way): about eight calls a user, in a bounded
+thread pool, each group's policies read once. Also reads the users the bulk strategy cannot.
+
+A user deleted while being read (``NoSuchEntity``) is dropped with a note; a denied call leaves
+its field ``None`` and named in the user's ``UnknownFields``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from iam_assets.collect.client import (
+    GONE_CODE,
+    IAMCalls,
+    IAMCollectionError,
+    denial,
+    describe,
+    error_code,
+)
+from iam_assets.collect.records import AccessKey, Group, MFADevice, RawUser, iso_utc, tags
+
+PER_USER_ACTIONS: tuple[str, ...] = (
+    "iam:ListUsers",
+    "iam:GetUser",
+    "iam:ListAccessKeys",
+    "iam:ListMFADevices",
+    "iam:GetLoginProfile",
+    "iam:ListUserTags",
+    "iam:ListGroupsForUser",
+    "iam:ListAttachedUserPolicies",
+    "iam:ListUserPolicies",
+    "iam:ListAttachedGroupPolicies",
+    "iam:ListGroupPolicies",
+)
+# Raw fields this strategy does not read: it lists inline policy names, not their documents.
+NOT_READ_PER_USER = ("AdminInline",)
+
+# A group's policy names (attached, inline; None where denied) and field -> why denied.
+_GroupPolicies = tuple[list[str] | None, list[str] | None, dict[str, str]]
+
+
+class UserGone(Exception):
+    """The user was deleted between ListUsers and a later call."""
+
+
+def _denied_as_none(unknown: dict[str, str], field_name: str, read: Callable[[], Any]) -> Any:
+    """Run one read; if it is not allowed, name ``field_name`` in ``unknown`` and return None."""
+    try:
+        return read()
+    except ClientError as error:
+        reason = denial(error)
+        if reason is None:
+            raise
+        unknown[field_name] = reason
+        return None
+
+
+def _read(unknown: dict[str, str], field_name: str, read: Callable[[], Any]) -> Any:
+    """``_denied_as_none`` for a read about the user: their deletion raises ``UserGone``."""
+    try:
+        return _denied_as_none(unknown, field_name, read)
+    except ClientError as error:
+        if error_code(error) == GONE_CODE:
+            raise UserGone(error.response["Error"].get("Message", "")) from error
+        raise
+
+
+class PerUserReader:
+    """Reads users one by one in a bounded thread pool, sharing one ``IAMCalls``."""
+
+    def __init__(self, calls: IAMCalls, *, max_workers: int, note: Callable[[str], None]) -> None:
+        self._calls = calls
+        self._max_workers = max_workers
+        self._note = note
+        self._lock = threading.Lock()
+        self._group_policies: dict[str, _GroupPolicies] = {}
+
+    def list_users(self) -> list[dict[str, Any]]:
+        """Every user of the account, following every page."""
+        return self._calls.items("ListUsers", "Users", MaxItems=1000)
+
+    def read_many(
+        self, summaries: list[dict[str, Any]]
+    ) -> tuple[list[RawUser], list[dict[str, str]]]:
+        """Read users in parallel, sorted by name; the deleted ones are dropped with a note."""
+        dropped: list[dict[str, str]] = []
+        users: list[RawUser] = []
+        with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
+            outcomes = pool.map(self._read_or_gone, summaries)
+            for summary, outcome in zip(summaries, outcomes, strict=True):
+                if isinstance(outcome, UserGone):
+                    reason = f"deleted during collection ({outcome})"
+                    dropped.append({"UserName": summary["UserName"], "reason": reason})
+                    self._note(f"Dropped IAM user {summary['UserName']}: {reason}")
+                else:
+                    users.append(outcome)
+        users.sort(key=lambda user: user["UserName"])
+        return users, dropped
+
+    def _read_or_gone(self, summary: dict[str, Any]) -> RawUser | UserGone:
+        try:
+            return self.read_user(summary)
+        except UserGone as gone:
+            return gone
+        except ClientError as error:
+            raise IAMCollectionError(
+                describe(error, f"read IAM user {summary.get('UserName')!r}")
+            ) from error
+
+    def read_user(self, summary: dict[str, Any]) -> RawUser:
+        """Everything the raw user holds for one user (``summary``: its ListUsers entry)."""
+        name = summary["UserName"]
+        unknown: dict[str, str] = {}
+
+        def listed(field_name: str, action: str, key: str) -> list[Any] | None:
+            """One of the user's listings, every page; ``None`` (unknown) when denied."""
+            return _read(unknown, field_name, lambda: self._calls.items(action, key, UserName=name))
+
+        details = _read(
+            unknown, "PasswordLastUsed", lambda: self._calls.call("GetUser", UserName=name)["User"]
+        )
+        base = details if details is not None else summary
+        keys = listed("AccessKeys", "ListAccessKeys", "AccessKeyMetadata")
+        devices = listed("MFADevices", "ListMFADevices", "MFADevices")
+        console = _read(unknown, "ConsoleAccessEnabled", lambda: self._has_login_profile(name))
+        user_tags = listed("Tags", "ListUserTags", "Tags")
+        member_of = listed("Groups", "ListGroupsForUser", "Groups")
+        groups = (
+            None
+            if member_of is None
+            else [self._group(unknown, group["GroupName"]) for group in member_of]
+        )
+        attached = listed("AttachedPolicies", "ListAttachedUserPolicies", "AttachedPolicies")
+        inline = listed("InlinePolicies", "ListUserPolicies", "PolicyNames")
+        return {
+            "UnknownFields": unknown,
+            "UserId": base["UserId"],
+            "UserName": base["UserName"],
+            "Arn": base["Arn"],
+            "Path": base["Path"],
+            "CreateDate": iso_utc(base["CreateDate"]),
+            "PasswordLastUsed": iso_utc(details.get("PasswordLastUsed")) if details else None,
+            "AccessKeys": None if keys is None else [_access_key(key) for key in keys],
+            "MFADevices": None if devices is None else [_device(device) for device in devices],
+            "MFAActive": None if devices is None else len(devices) > 0,
+            "ConsoleAccessEnabled": console,
+            "Tags": None if user_tags is None else tags(user_tags),
+            "Groups": groups,
+            "AttachedPolicies": None if attached is None else [p["PolicyName"] for p in attached],
+            "InlinePolicies": inline,
+            "AdminInline": None,  # documents are not read per user
+        }
+
+    def _has_login_profile(self, name: str) -> bool:
+        """A login profile means console access; ``NoSuchEntity`` here means there is none."""
+        try:
+            self._calls.call("GetLoginProfile", UserName=name)
+        except ClientError as error:
+            if error_code(error) == GONE_CODE:
+                return False
+            raise
+        return True
+
+    def _group(self, unknown: dict[str, str], group_name: str) -> Group:
+        """A group with its policy names; what was denied is named in the user's ``unknown``."""
+        attached, inline, denied = self._policies_of(group_name)
+        for field_name, reason in denied.items():
+            unknown[f"Groups[{group_name}].{field_name}"] = reason
+        return {"GroupName": group_name, "AttachedPolicies": attached, "InlinePolicies": inline}
+
+    def _policies_of(self, group_name: str) -> _GroupPolicies:
+        """A group's policy names, read once per group per collection."""
+        with self._lock:
+            cached = self._group_policies.get(group_name)
+        if cached is not None:
+            return cached
+        denied: dict[str, str] = {}
+        attached = _denied_as_none(
+            denied,
+            "AttachedPolicies",
+            lambda: [
+                policy["PolicyName"]
+                for policy in self._calls.items(
+                    "ListAttachedGroupPolicies", "AttachedPolicies", GroupName=group_name
+                )
+            ],
+        )
+        inline = _denied_as_none(
+            denied,
+            "InlinePolicies",
+            lambda: self._calls.items("ListGroupPolicies", "PolicyNames", GroupName=group_name),
+        )
+        cached = (attached, inline, denied)
+        with self._lock:
+            self._group_policies[group_name] = cached
+        return cached
+
+
+def _access_key(key: dict[str, Any]) -> AccessKey:
+    return {
+        "AccessKeyId": key["AccessKeyId"],
+        "Status": key["Status"],
+        "CreateDate": iso_utc(key.get("CreateDate")),
+    }
+
+
+def _device(device: dict[str, Any]) -> MFADevice:
+    return {"SerialNumber": device["SerialNumber"], "EnableDate": iso_utc(device["EnableDate"])}

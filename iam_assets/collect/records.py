@@ -1,0 +1,71 @@
+"""The raw user: the record collection hands to the next stages, the same from both strategies.
+
+It is the raw user of the Sekoia.io product page (its "API Response Examples"), plus groups,
+policy names, ``AdminInline`` and ``UnknownFields``. ``None`` means unknown (a call was denied,
+or the strategy cannot read it), never ``False``, ``0`` or ``[]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, TypedDict
+
+from iam_assets.collect.timestamps import to_utc
+
+
+class AccessKey(TypedDict):
+    AccessKeyId: str | None  # None from the credential report, which does not tell key ids
+    Status: str  # "Active" or "Inactive"
+    CreateDate: str | None
+
+
+class MFADevice(TypedDict):
+    SerialNumber: str
+    EnableDate: str | None
+
+
+class Tag(TypedDict):
+    Key: str
+    Value: str
+
+
+class Group(TypedDict):
+    """A group the user is in, with the names of its policies (``None``: not known)."""
+
+    GroupName: str
+    AttachedPolicies: list[str] | None
+    InlinePolicies: list[str] | None
+
+
+class RawUser(TypedDict):
+    """One IAM user as collected; times are ISO 8601 in UTC with a trailing ``Z``."""
+
+    UserId: str
+    UserName: str
+    Arn: str
+    Path: str
+    CreateDate: str | None
+    PasswordLastUsed: str | None  # also None when the password was never used
+    AccessKeys: list[AccessKey] | None
+    MFADevices: list[MFADevice] | None  # never read by the bulk strategy
+    MFAActive: bool | None
+    ConsoleAccessEnabled: bool | None
+    Tags: list[Tag] | None
+    Groups: list[Group] | None
+    AttachedPolicies: list[str] | None
+    InlinePolicies: list[str] | None
+    AdminInline: bool | None  # an inline policy allows *:*; never read per user
+    # Field (or ``Groups[<name>].<field>``) -> why it is unknown for this user.
+    UnknownFields: dict[str, str]
+
+
+def iso_utc(value: datetime | str | None) -> str | None:
+    """Render a timestamp as the raw user holds it: ISO 8601 in UTC with a trailing ``Z``."""
+    moment = to_utc(value)
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def tags(items: Iterable[Mapping[str, Any]]) -> list[Tag]:
+    """The user's tags as IAM lists them, keeping only their key and value."""
+    return [{"Key": tag["Key"], "Value": tag["Value"]} for tag in items]

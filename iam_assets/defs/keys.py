@@ -1,0 +1,25 @@
+"""The names other code looks things up by, in one place: asset keys, the group, run tags and
+the metadata entries read back by sensors, the demo report and the UI tests."""
+
+import dagster as dg
+
+GROUP = "iam_inventory"
+OWNERS = ["team:security"]
+
+RAW_USERS = dg.AssetKey("raw_iam_users")
+ENRICHED_USERS = dg.AssetKey("enriched_iam_users")
+OCSF_EVENTS = dg.AssetKey("ocsf_user_inventory")
+DELIVERED = dg.AssetKey("sekoia_user_inventory")
+
+# The AWS account of a run partitioned by account (Dagster's own tag, on UI and backfill runs).
+PARTITION_TAG = "dagster/partition"
+# Single-account runs carry this tag instead; the production instance limits runs per value.
+ACCOUNT_TAG = "iam_assets/account"
+# Concurrency pool of the IAM reads: its limit (deploy/dagster.production.yaml) caps the
+# collections in flight across runs.
+IAM_POOL = "aws_iam"
+
+# Metadata entries read back elsewhere.
+FAILING_USERS = "failing_users"  # on every failed check: the users at fault
+DELIVERED_EVENTS = "delivered_events"  # on the delivered asset, and on its failure
+UNDELIVERED_EVENTS = "undelivered_events"  # on a failed delivery

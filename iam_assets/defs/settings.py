@@ -1,0 +1,106 @@
+"""Every resource of the production code location as the environment configures it.
+
+Secrets travel as ``dg.EnvVar`` (resolved at run time, never stored in run config); a setting
+that cannot work fails here, when the code location loads, naming the variable.
+"""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from iam_assets.analysis.snapshot_store import STATE_VARIABLE
+from iam_assets.collect import accounts
+from iam_assets.defs.aws_resource import (
+    EXTERNAL_ID_VARIABLE,
+    MEMBER_ROLE_VARIABLE,
+    ROLE_VARIABLE,
+    STRATEGY_VARIABLE,
+    WORKERS_VARIABLE,
+    IAMResource,
+)
+from iam_assets.defs.notifier import (
+    SLACK_CHANNEL,
+    SLACK_TOKEN,
+    UI_URL,
+    WEBHOOK_URL,
+    NotifierResource,
+)
+from iam_assets.defs.ocsf_resource import OCSFProfileResource
+from iam_assets.defs.sink_resources import SekoiaIntakeResource
+from iam_assets.defs.state_resource import SnapshotStoreResource
+from iam_assets.deliver.intake_config import (
+    ALLOW_HTTP_VARIABLE,
+    DEFAULT_INTAKE_URL,
+    KEY_VARIABLE,
+    URL_VARIABLE,
+)
+from iam_assets.ocsf import profiles
+
+
+def notifier_from_env() -> NotifierResource:
+    def secret(variable: str) -> str | None:
+        return dg.EnvVar(variable) if os.environ.get(variable) else None
+
+    return NotifierResource(
+        slack_token=secret(SLACK_TOKEN),
+        slack_channel=os.environ.get(SLACK_CHANNEL) or "#security-alerts",
+        webhook_url=secret(WEBHOOK_URL),
+        ui_url=os.environ.get(UI_URL) or "http://127.0.0.1:3000",
+    )
+
+
+def snapshot_store_from_env() -> SnapshotStoreResource:
+    default = Path(os.environ.get("DAGSTER_HOME") or ".") / "iam_assets_state"
+    return SnapshotStoreResource(directory=os.environ.get(STATE_VARIABLE) or str(default))
+
+
+def iam_resource_from_env() -> IAMResource:
+    """Production IAM access: boto3's chain, plus optional roles from the environment."""
+    return IAMResource(
+        member_role_name=os.environ.get(MEMBER_ROLE_VARIABLE) or accounts.DEFAULT_ROLE_NAME,
+        strategy=os.environ.get(STRATEGY_VARIABLE) or "auto",
+        max_workers=env_int(WORKERS_VARIABLE, default=4, minimum=1),
+        role_arn=dg.EnvVar(ROLE_VARIABLE) if os.environ.get(ROLE_VARIABLE) else None,
+        external_id=dg.EnvVar(EXTERNAL_ID_VARIABLE)
+        if os.environ.get(EXTERNAL_ID_VARIABLE)
+        else None,
+    )
+
+
+def sekoia_intake_from_env() -> SekoiaIntakeResource:
+    """Production intake: URL and key read through ``dg.EnvVar`` at run time."""
+    return SekoiaIntakeResource(
+        url=dg.EnvVar(URL_VARIABLE) if os.environ.get(URL_VARIABLE) else DEFAULT_INTAKE_URL,
+        intake_key=dg.EnvVar(KEY_VARIABLE),
+        allow_http=env_flag(ALLOW_HTTP_VARIABLE),
+    )
+
+
+def env_int(variable: str, *, default: int, minimum: int) -> int:
+    """A whole-number setting, or an error naming the variable and what it accepts."""
+    value = (os.environ.get(variable) or "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise ValueError(f"{variable} must be a whole number of at least {minimum}, got {value!r}")
+    return number
+
+
+def env_flag(variable: str) -> bool:
+    """A yes/no setting: unset or false/0/no/off is no, true/1/yes/on is yes, else an error."""
+    value = (os.environ.get(variable) or "").strip().lower()
+    if value in {"", "false", "0", "no", "off"}:
+        return False
+    if value in {"true", "1", "yes", "on"}:
+        return True
+    raise ValueError(f"{variable} must be true or false, got {value!r}")
+
+
+def ocsf_profile_from_env() -> OCSFProfileResource:
+    """The OCSF output from ``IAM_ASSETS_OCSF_PROFILE``; an unknown one fails here, at load."""
+    return OCSFProfileResource(profile=profiles.resolve())

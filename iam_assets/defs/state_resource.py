@@ -1,0 +1,52 @@
+"""Each account's state as a resource: its previous snapshot and the lock that keeps its
+inventory to one run at a time."""
+
+from typing import Any
+
+import dagster as dg
+from pydantic import Field, PrivateAttr
+
+from iam_assets.analysis.snapshot_store import STATE_VARIABLE, SnapshotStore, StateReport
+from iam_assets.defs.account_lock import AccountLock
+from iam_assets.defs.keys import PARTITION_TAG
+
+
+class SnapshotStoreResource(dg.ConfigurableResource):
+    """Each account's state, in ``directory``: its previous snapshot, to say what changed, and
+    the lock that keeps its inventory to one run at a time.
+
+    On a multi-node deployment, point it at shared storage. Snapshot problems are reported in a
+    ``StateReport``, never raised: change tracking must not stop the inventory. The lock is taken
+    when the run starts (before IAM is read) and freed when it ends; the account is the run's
+    partition or, unpartitioned, the credentials' own account.
+    """
+
+    directory: str = Field(description=f"Folder for the previous snapshot ({STATE_VARIABLE})")
+    _lock: AccountLock | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        run = context.run
+        account = run.tags.get(PARTITION_TAG) if run else None
+        lock = AccountLock(self.directory, account, holder=f"run {run.run_id if run else '?'}")
+        try:
+            lock.acquire()
+        except OSError as error:  # an unusable state folder must not stop the inventory
+            context.log.warning(
+                f"Could not lock {lock.account} in {lock.path.parent} ({error.strerror}): check"
+                f" {STATE_VARIABLE}. This run goes on without the guard against a concurrent"
+                " inventory of the same account."
+            )
+            return
+        self._lock = lock
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def load(self, account_id: str | None, report: StateReport) -> dict[str, Any] | None:
+        """The previous snapshot (of ``account_id`` when the inventory covers several)."""
+        return SnapshotStore(self.directory).load(account_id, report)
+
+    def save(self, snapshot: dict[str, Any], account_id: str | None, report: StateReport) -> None:
+        SnapshotStore(self.directory).save(snapshot, account_id, report)

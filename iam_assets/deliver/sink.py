@@ -1,0 +1,77 @@
+"""The delivery contract every destination keeps (no Dagster here).
+
+A sink takes the whole snapshot of OCSF events and either acknowledges every event it could
+send, or raises ``DeliveryError`` saying how many were delivered and how many were not: nothing
+is lost silently. Events over the sink's ``max_event_bytes`` are held back and named in the
+report rather than sent to be refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from iam_assets.ocsf.rules import encode_event
+
+
+class DeliveryError(RuntimeError):
+    """The destination did not accept every event of a delivery."""
+
+    def __init__(self, message: str, *, delivered: int = 0, undelivered: int = 0) -> None:
+        super().__init__(message)
+        self.delivered = delivered
+        self.undelivered = undelivered
+
+
+@dataclass
+class DeliveryReport:
+    """What the destination acknowledged, and what it cost."""
+
+    events: int = 0
+    delivered: int = 0
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # oversized: {"user", "bytes"}
+    batches: int = 0
+    requests: int = 0
+    retries: int = 0
+    bytes_sent: int = 0
+    bytes_uncompressed: int = 0
+
+
+class EventSink(Protocol):
+    """A destination for the inventory's events."""
+
+    @property
+    def destination(self) -> str:
+        """Where the events go, for people: a URL or a folder (never a secret)."""
+        ...
+
+    @property
+    def max_event_bytes(self) -> int:
+        """The largest event (compact JSON, UTF-8) the destination accepts."""
+        ...
+
+    def send(self, events: Sequence[Mapping[str, Any]]) -> DeliveryReport:
+        """Deliver every event, or raise ``DeliveryError`` with the counts."""
+        ...
+
+
+def event_name(event: Mapping[str, Any], index: int) -> str:
+    """How a person finds an event: its ``user.uid``, else its position."""
+    user = event.get("user") if isinstance(event, Mapping) else None
+    if isinstance(user, Mapping) and user.get("uid"):
+        return str(user["uid"])
+    return f"event #{index}"
+
+
+def encode_events(
+    events: Iterable[Mapping[str, Any]], skipped: list[dict[str, Any]], max_bytes: int
+) -> Iterator[str]:
+    """Events as compact JSON text; those over ``max_bytes`` go to ``skipped``, named."""
+    for index, event in enumerate(events):
+        text = encode_event(event)
+        size = len(text.encode())
+        if size > max_bytes:
+            skipped.append({"user": event_name(event, index), "bytes": size})
+            continue
+        yield text

@@ -1,0 +1,38 @@
+"""The inventory graph as the tests materialise it in-process: its assets and checks, and one
+helper that runs them against the loopback doubles (moto behind the IAM proxy, the intake)."""
+
+import dagster as dg
+
+from iam_assets.defs.assets import build_assets
+from iam_assets.defs.aws_resource import IAMResource
+from iam_assets.defs.checks import build_checks
+from iam_assets.defs.ocsf_resource import OCSFProfileResource
+from iam_assets.defs.sink_resources import SekoiaIntakeResource
+
+ASSETS = build_assets()
+CHECKS = build_checks()
+raw_iam_users, enriched_iam_users, ocsf_user_inventory, sekoia_user_inventory = ASSETS
+
+
+def materialize_graph(iam_proxy, intake, state, strategy="auto", profile="sekoia", **resources):
+    """Every asset and check, once, with fast retries; ``resources`` replace the defaults."""
+    return dg.materialize(
+        [*ASSETS, *CHECKS],
+        resources={
+            "state": state,
+            "iam": IAMResource(endpoint_url=iam_proxy.url, max_attempts=2, strategy=strategy),
+            "intake": SekoiaIntakeResource(
+                url=intake.url, intake_key=intake.key, backoff_initial=0.05
+            ),
+            "ocsf": OCSFProfileResource(profile=profile),
+            **resources,
+        },
+    )
+
+
+def metadata(result, asset: str) -> dict:
+    """The metadata of ``asset``'s materialisation in ``result``, as plain values."""
+    (event,) = [
+        e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(asset)
+    ]
+    return {k: v.value for k, v in event.materialization.metadata.items()}
