@@ -2,27 +2,23 @@
 
 import dagster as dg
 
-from iam_assets.defs.aws_resource import IAMResource
 from iam_assets.defs.notifier import NotifierResource
-from iam_assets.defs.ocsf_resource import OCSFProfileResource
 from iam_assets.defs.sensors import check_failure_alerts, failed_checks, run_failure_alerts
 from iam_assets.defs.sink_resources import SekoiaIntakeResource
 from iam_assets.defs.state_resource import SnapshotStoreResource
 from iam_assets.demo.seed import DEMO_USERS, seed_users
-from iam_assets_tests.support.graph import ASSETS, CHECKS
+from iam_assets_tests.support.graph import materialize_graph
 
 
 def run_graph(instance, iam_proxy, intake, tmp_path, **intake_kwargs):
-    return dg.materialize(
-        [*ASSETS, *CHECKS],
+    return materialize_graph(
+        iam_proxy,
+        intake,
+        SnapshotStoreResource(directory=str(tmp_path / "state")),
+        strategy="per_user",
         instance=instance,
-        resources={
-            "iam": IAMResource(endpoint_url=iam_proxy.url, strategy="per_user", max_attempts=2),
-            "intake": SekoiaIntakeResource(url=intake.url, **intake_kwargs),
-            "state": SnapshotStoreResource(directory=str(tmp_path / "state")),
-            "ocsf": OCSFProfileResource(),
-        },
         raise_on_error=False,
+        intake=SekoiaIntakeResource(url=intake.url, **intake_kwargs),
     )
 
 

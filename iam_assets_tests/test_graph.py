@@ -4,11 +4,10 @@ import dagster as dg
 import pytest
 
 from iam_assets.defs.aws_resource import IAMResource
-from iam_assets.defs.ocsf_resource import OCSFProfileResource
 from iam_assets.defs.sink_resources import SekoiaIntakeResource
 from iam_assets.demo.seed import DEMO_USERS, DemoUser, seed_users
 from iam_assets_tests.support.expected import expected_event
-from iam_assets_tests.support.graph import ASSETS, CHECKS, materialize_graph, metadata
+from iam_assets_tests.support.graph import CHECKS, materialize_graph, metadata
 
 
 def test_graph_delivers_one_checked_event_per_user_equal_to_the_table(
@@ -73,16 +72,7 @@ def test_refused_delivery_fails_the_materialisation_with_counts(
 ):
     seed_users(iam_admin, DEMO_USERS[:3])
     bad_key = SekoiaIntakeResource(url=intake.url, intake_key="not-the-key")
-    result = dg.materialize(
-        [*ASSETS, *CHECKS],
-        resources={
-            "iam": IAMResource(endpoint_url=iam_proxy.url),
-            "intake": bad_key,
-            "state": state,
-            "ocsf": OCSFProfileResource(),
-        },
-        raise_on_error=False,
-    )
+    result = materialize_graph(iam_proxy, intake, state, intake=bad_key, raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     error = failure.step_failure_data.error.to_string()

@@ -14,15 +14,27 @@ CHECKS = build_checks()
 raw_iam_users, enriched_iam_users, ocsf_user_inventory, sekoia_user_inventory = ASSETS
 
 
-def materialize_graph(iam_proxy, intake, state, strategy="auto", profile="sekoia", **resources):
+def materialize_graph(
+    iam_proxy,
+    intake_double,
+    state,
+    strategy="auto",
+    profile="sekoia",
+    *,
+    instance=None,
+    raise_on_error=True,
+    **resources,
+):
     """Every asset and check, once, with fast retries; ``resources`` replace the defaults."""
     return dg.materialize(
         [*ASSETS, *CHECKS],
+        instance=instance,
+        raise_on_error=raise_on_error,
         resources={
             "state": state,
             "iam": IAMResource(endpoint_url=iam_proxy.url, max_attempts=2, strategy=strategy),
             "intake": SekoiaIntakeResource(
-                url=intake.url, intake_key=intake.key, backoff_initial=0.05
+                url=intake_double.url, intake_key=intake_double.key, backoff_initial=0.05
             ),
             "ocsf": OCSFProfileResource(profile=profile),
             **resources,
