@@ -64,32 +64,29 @@ def test_daily_schedule_runs_at_six_utc_and_is_on_by_default():
     assert schedule.job_name == "iam_inventory_job"
 
 
+def launch(iam_proxy, state, intake):
+    """The whole graph with this intake: the launch is what is under test, IAM must stay unread."""
+    return dg.materialize(
+        [*ASSETS, *CHECKS],
+        resources={
+            "iam": IAMResource(endpoint_url=iam_proxy.url),
+            "intake": intake,
+            "state": state,
+            "ocsf": OCSFProfileResource(),
+        },
+    )
+
+
 def test_missing_intake_key_is_a_launch_error_naming_the_variable(monkeypatch, iam_proxy, state):
     monkeypatch.delenv("SEKOIA_INTAKE_KEY", raising=False)
     with pytest.raises(Exception, match="SEKOIA_INTAKE_KEY") as raised:
-        dg.materialize(
-            [*ASSETS, *CHECKS],
-            resources={
-                "iam": IAMResource(endpoint_url=iam_proxy.url),
-                "intake": sekoia_intake_from_env(),
-                "state": state,
-                "ocsf": OCSFProfileResource(),
-            },
-        )
+        launch(iam_proxy, state, sekoia_intake_from_env())
     assert iam_proxy.actions == {}, raised.value  # failed before reading IAM
 
 
 def test_empty_intake_key_is_a_launch_error_naming_the_variable(iam_proxy, state):
     with pytest.raises(dg.DagsterResourceFunctionError) as raised:
-        dg.materialize(
-            [*ASSETS, *CHECKS],
-            resources={
-                "iam": IAMResource(endpoint_url=iam_proxy.url),
-                "intake": SekoiaIntakeResource(url="https://intake.sekoia.io", intake_key=""),
-                "state": state,
-                "ocsf": OCSFProfileResource(),
-            },
-        )
+        launch(iam_proxy, state, SekoiaIntakeResource(intake_key=""))
     assert "SEKOIA_INTAKE_KEY is empty" in str(raised.value.__cause__)
     assert iam_proxy.actions == {}
 
@@ -109,15 +106,7 @@ def test_intake_settings_that_cannot_work_fail_at_launch_naming_the_variable(
     for variable, value in settings.items():
         monkeypatch.setenv(variable, value)
     with pytest.raises(dg.DagsterResourceFunctionError) as raised:
-        dg.materialize(
-            [*ASSETS, *CHECKS],
-            resources={
-                "iam": IAMResource(endpoint_url=iam_proxy.url),
-                "intake": sekoia_intake_from_env(),
-                "state": state,
-                "ocsf": OCSFProfileResource(),
-            },
-        )
+        launch(iam_proxy, state, sekoia_intake_from_env())
     message = str(raised.value.__cause__)
     assert named in message
     assert "s3cr3t" not in message

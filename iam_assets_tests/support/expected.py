@@ -6,6 +6,7 @@ Built from what the test seeded (``DemoUser``) and what moto assigned (id, ARN, 
 from typing import Any
 
 from iam_assets.demo.seed import DemoUser
+from iam_assets_tests.support.product_page import TABLE_CONSTANTS
 
 
 def expected_event(user: DemoUser, iam_admin: Any) -> dict[str, Any]:
@@ -13,16 +14,7 @@ def expected_event(user: DemoUser, iam_admin: Any) -> dict[str, Any]:
     created = int(assigned["CreateDate"].timestamp())
     last_used = assigned.get("PasswordLastUsed")
     return {
-        "activity_id": 2,
-        "activity_name": "Collect",
-        "category_name": "Discovery",
-        "category_uid": 5,
-        "class_name": "User Inventory Info",
-        "class_uid": 5003,
-        "type_name": "User Inventory Info: Collect",
-        "type_uid": 500302,
-        "severity": "Informational",
-        "severity_id": 1,
+        **TABLE_CONSTANTS,
         "time": created,
         "metadata": {"product": {"name": "AWS IAM", "version": "1.6.0"}, "version": "1.6.0"},
         "user": {

@@ -66,7 +66,8 @@ CONSOLE_USER = {
 # The seed's example event, except `time` and `created_time`: the seed prints 1591275600, which is
 # 2020-06-04T13:00:00Z; CreateDate 2020-06-04T10:00:00Z is 1591264800 in UTC.
 CREATED_EPOCH = 1591264800
-SEED_TABLE_EVENT = {
+# The constant fields of every event the table prescribes, in the table's order.
+TABLE_CONSTANTS = {
     "activity_id": 2,
     "activity_name": "Collect",
     "category_name": "Discovery",
@@ -77,6 +78,9 @@ SEED_TABLE_EVENT = {
     "type_uid": 500302,
     "severity": "Informational",
     "severity_id": 1,
+}
+SEED_TABLE_EVENT = {
+    **TABLE_CONSTANTS,
     "time": CREATED_EPOCH,
     "metadata": {"product": {"name": "AWS IAM", "version": "1.6.0"}, "version": "1.6.0"},
     "user": {
