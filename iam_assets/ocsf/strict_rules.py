@@ -65,7 +65,7 @@ def validate_strict(
     field; an empty list means every event is strict OCSF 1.6.0 User Inventory Info: Collect.
 
     One field, one problem: when the pydantic model reports a field, the rules here do not
-    report it again (fixing it reveals the next). ``now`` is Unix seconds, as in ``ocsf_checks``.
+    report it again (fixing it reveals the next). ``now`` is Unix seconds, as in ``rules``.
     ``at_least_one`` counts any non-null value as present (an empty tag value is a value).
     """
     latest = int((now if now is not None else time.time()) * 1000) + FUTURE_SLACK_MILLIS
