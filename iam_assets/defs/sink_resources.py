@@ -1,7 +1,7 @@
 """Where the events go, as resources: each gives the assets an ``EventSink`` (deliver/sink.py)
 and nothing else, so that a destination is a resource, not a code path."""
 
-from typing import Any
+from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
@@ -14,7 +14,7 @@ from iam_assets.deliver.intake_config import (
     validate_intake_config,
 )
 from iam_assets.deliver.outbox import JsonLinesOutbox
-from iam_assets.deliver.sekoia_intake import MAX_EVENT_BYTES, SekoiaIntakeClient
+from iam_assets.deliver.sekoia_intake import SekoiaIntakeClient
 from iam_assets.deliver.sink import EventSink
 
 
@@ -23,7 +23,8 @@ class EventSinkResource(dg.ConfigurableResource):
 
     @property
     def max_event_bytes(self) -> int:
-        return MAX_EVENT_BYTES
+        """The largest event its sink accepts (what the ``ocsf_event_size`` check holds to)."""
+        raise NotImplementedError
 
     def sink(self, run_id: str) -> EventSink:
         """The sink this run delivers to."""
@@ -59,6 +60,10 @@ class SekoiaIntakeResource(EventSinkResource):
         for name, value in super().__repr_args__():
             yield name, ("***" if name == "intake_key" and value else value)
 
+    @property
+    def max_event_bytes(self) -> int:
+        return SekoiaIntakeClient.max_event_bytes
+
     def sink(self, run_id: str) -> SekoiaIntakeClient:
         return SekoiaIntakeClient(
             self.url,
@@ -80,8 +85,12 @@ class JsonLinesOutboxResource(EventSinkResource):
 
     directory: str = Field(description="Folder that receives <run_id>.jsonl files")
 
+    @property
+    def max_event_bytes(self) -> int:
+        return JsonLinesOutbox.max_event_bytes
+
     def sink(self, run_id: str) -> JsonLinesOutbox:
         return JsonLinesOutbox(self.directory, run_id)
 
-    def outbox_file(self, run_id: str) -> Any:
+    def outbox_file(self, run_id: str) -> Path:
         return self.sink(run_id).file

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from iam_assets.ocsf.problems import name_of
 from iam_assets.ocsf.rules import encode_event
 
 
@@ -56,14 +57,6 @@ class EventSink(Protocol):
         ...
 
 
-def event_name(event: Mapping[str, Any], index: int) -> str:
-    """How a person finds an event: its ``user.uid``, else its position."""
-    user = event.get("user") if isinstance(event, Mapping) else None
-    if isinstance(user, Mapping) and user.get("uid"):
-        return str(user["uid"])
-    return f"event #{index}"
-
-
 def encode_events(
     events: Iterable[Mapping[str, Any]], skipped: list[dict[str, Any]], max_bytes: int
 ) -> Iterator[str]:
@@ -72,6 +65,6 @@ def encode_events(
         text = encode_event(event)
         size = len(text.encode())
         if size > max_bytes:
-            skipped.append({"user": event_name(event, index), "bytes": size})
+            skipped.append({"user": name_of(event, index), "bytes": size})
             continue
         yield text

@@ -1,6 +1,8 @@
 """A loopback HTTP proxy that only tunnels (``CONNECT``), as corporate egress proxies do.
 
-It records each tunnel's target and refuses any target that is not on 127.0.0.1.
+It speaks HTTP's CONNECT method as RFC 9110 section 9.3.6 defines it (a 2xx answer, then raw
+bytes both ways), which is what Python's ``http.client`` ``set_tunnel`` sends. It records each
+tunnel's target and refuses any target that is not on 127.0.0.1.
 """
 
 import select

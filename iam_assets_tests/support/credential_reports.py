@@ -4,6 +4,14 @@
 ``render`` writes a whole report quoted (``csv.QUOTE_ALL``), minimally quoted (``QUOTE_MINIMAL``)
 or naively joined with commas (moto's way, which splits a value holding a comma). Hypothesis
 strategies draw user names and paths from every character IAM allows.
+
+Source of the shape: AWS IAM User Guide, "Getting credential reports for your AWS account"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/credential-reports.html): the columns and their
+order, ISO 8601 times, ``N/A`` (no such credential), ``no_information`` (never used) and
+``not_supported`` (root rows), the ``<root_account>`` row; the API reference for
+GetCredentialReport (``text/csv`` content). Name and path characters: the IAM API reference for
+CreateUser (letters, digits and ``+=,.@_-``; paths ``/`` or ``/…/``). moto's unquoted rows are
+what moto writes (``moto/iam/models.py``, ``get_credential_report``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""`dagster dev` (webserver, daemon, code server) on loopback, and its GraphQL API."""
+"""`dagster dev` (webserver, daemon, code server) on loopback, and its GraphQL API.
+
+Not a double: it runs the real Dagster processes and talks to them through Dagster's own
+GraphQL API (the queries used are those of ``dagster_graphql``'s client and schema)."""
 
 from __future__ import annotations
 

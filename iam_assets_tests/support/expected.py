@@ -1,6 +1,8 @@
 """The event the seed's table prescribes for a seeded user, written out independently of the code.
 
 Built from what the test seeded (``DemoUser``) and what moto assigned (id, ARN, creation time).
+Source of every field: the mapping table of the product page (``shared/seed``, the Sekoia.io AWS
+users asset connector page), times in UTC as its CreateDate says.
 """
 
 from typing import Any

@@ -1,5 +1,8 @@
 """The inventory graph as the tests materialise it in-process: its assets and checks, and one
-helper that runs them against the loopback doubles (moto behind the IAM proxy, the intake)."""
+helper that runs them against the loopback doubles (moto behind the IAM proxy, the intake).
+
+Not a double itself: it answers nothing, it wires the project's own definitions to the doubles,
+each of which cites its vendor source."""
 
 import dagster as dg
 
