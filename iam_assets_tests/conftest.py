@@ -12,6 +12,7 @@ import boto3
 import pytest
 import requests
 
+from iam_assets_tests.support.asset_api_double import AssetApiDouble
 from iam_assets_tests.support.iam_proxy import IAMProxy
 from iam_assets_tests.support.intake_double import IntakeDouble
 from iam_assets_tests.support.webhook_double import WebhookDouble
@@ -81,5 +82,13 @@ def webhook() -> Iterator[WebhookDouble]:
 @pytest.fixture
 def intake() -> Iterator[IntakeDouble]:
     double = IntakeDouble(key=f"intake-key-{uuid.uuid4().hex}").start()
+    yield double
+    double.stop()
+
+
+@pytest.fixture
+def asset_api() -> Iterator[AssetApiDouble]:
+    """A strict loopback Asset inventory API (support/asset_api_double.py)."""
+    double = AssetApiDouble(key=f"api-key-{uuid.uuid4().hex}").start()
     yield double
     double.stop()

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from iam_assets.deliver.intake_config import IntakeConfigError, validate_intake_config
-from iam_assets.deliver.sekoia_intake import SekoiaIntakeClient, batches
-from iam_assets.deliver.sink import DeliveryError
+from iam_assets.deliver.sekoia_intake import SekoiaIntakeClient
+from iam_assets.deliver.sink import DeliveryError, batches
 from iam_assets_tests.support.intake_double import IntakeDouble
 from iam_assets_tests.support.sekoia_doc_examples import EXAMPLES
 

@@ -37,6 +37,7 @@ class DeliveryReport:
     retries: int = 0
     bytes_sent: int = 0
     bytes_uncompressed: int = 0
+    receipts: list[str] = field(default_factory=list)  # to follow the delivery: API task ids
 
 
 class EventSink(Protocol):
@@ -68,3 +69,22 @@ def encode_events(
             skipped.append({"user": name_of(event, index), "bytes": size})
             continue
         yield text
+
+
+def batches(
+    encoded: Iterable[str], *, max_events: int, max_bytes: int, overhead: int = 1
+) -> Iterator[list[str]]:
+    """Group encoded events so that no batch exceeds ``max_events`` nor ~``max_bytes``, counting
+    ``overhead`` bytes of framing per event (a comma; quotes and escapes when the event travels
+    as a JSON string)."""
+    batch: list[str] = []
+    size = 0
+    for item in encoded:
+        item_size = len(item.encode()) + overhead
+        if batch and (len(batch) >= max_events or size + item_size > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += item_size
+    if batch:
+        yield batch

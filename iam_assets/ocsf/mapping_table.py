@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from iam_assets.ocsf import sekoia_profile
+from iam_assets.ocsf import asset_items, sekoia_profile
 from iam_assets.ocsf.strict_profile import STRICT_MAPPING, MappingRow, constant_row, constant_rows
 
 README_START = "<!-- mapping-table:start -->"
@@ -88,14 +88,31 @@ def markdown(profile: str) -> str:
         rows = PROFILES[profile]
     except KeyError:
         raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}") from None
+    return _table(rows)
+
+
+def _table(rows: tuple[MappingRow, ...]) -> str:
     lines = ["| source (IAM) | OCSF attribute | rule |", "|---|---|---|"]
     lines += [f"| {_cell(row.source)} | `{_cell(row.path)}` | {_cell(row.rule)} |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
+def asset_items_markdown() -> str:
+    """The items of the Asset inventory destination, and the page's fields they cannot carry."""
+    left_out = ", ".join(f"`{path}`" for path in asset_items.NOT_IN_MODEL)
+    return (
+        _table(asset_items.ASSET_ITEM_MAPPING)
+        + f"\nNot sent as asset items, the model having no place for them: {left_out}.\n"
+    )
+
+
 def readme_section() -> str:
-    """Both tables under small headings: what the README holds between the markers."""
+    """The tables under small headings: what the README holds between the markers."""
     parts = [f"#### {_HEADINGS[profile]}\n\n{markdown(profile)}" for profile in PROFILES]
+    parts.append(
+        "#### Sekoia.io Asset inventory items (destination `assets`): the model of Sekoia's SDK"
+        f" ({asset_items.MODEL_SOURCE})\n\n{asset_items_markdown()}"
+    )
     return "\n".join(parts)
 
 

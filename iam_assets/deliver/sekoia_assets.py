@@ -1,0 +1,162 @@
+"""Sekoia.io Asset inventory API client (no Dagster here): the asset items of the inventory,
+every one acknowledged, or a failure that says how many were not.
+
+Contract, from Sekoia's connector SDK (``sekoia-automation-sdk`` 1.27.0,
+``sekoia_automation/asset_connector/connector.py``: ``asset_connector_endpoint``,
+``_http_header``, ``post_assets_to_api``; models in ``sekoia-automation-models``):
+``POST {base}/api/v2/asset-management/asset-connector/{connector uuid}`` with
+``Authorization: Bearer <API key>`` and ``Content-Type: application/json``; the body is
+``{"version": 1, "items": [...]}`` without any ``null``, 100 items a request (the SDK's
+``batch_size``); success is HTTP 200 with a JSON object, which may hold the ``task_id`` that
+tracks the ingestion. Unlike the SDK, a refused batch is never logged and dropped: it fails the
+delivery with counts. Retries, deadlines and redirects follow ``retries.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+from iam_assets.deliver.asset_api_config import (
+    API_KEY_VARIABLE,
+    API_URL_VARIABLE,
+    CONNECTOR_VARIABLE,
+    validate_asset_api_config,
+)
+from iam_assets.deliver.retries import RetryPolicy, batch_failed, exchange, redirect_refused
+from iam_assets.deliver.sekoia_intake import MAX_EVENT_BYTES
+from iam_assets.deliver.sink import DeliveryError, DeliveryReport, batches, encode_events
+
+ASSET_LIST_VERSION = 1  # the SDK's AssetConnector.OCSF_SCHEMA_VERSION
+DEFAULT_BATCH_ITEMS = 100  # the SDK's DefaultAssetConnectorConfiguration.batch_size
+DEFAULT_BATCH_BYTES = 1024 * 1024
+MESSAGE_SHOWN = 200  # characters of the API's own error message quoted in a failure
+
+_HINTS = {
+    400: "the API refused the items as invalid",
+    401: f"the API key was refused: check {API_KEY_VARIABLE}",
+    403: f"the API key may not push to this asset connector: check that {API_KEY_VARIABLE} may"
+    f" manage assets and that {CONNECTOR_VARIABLE} is a connector of its community",
+    404: f"there is no such asset connector here: check {CONNECTOR_VARIABLE} and that"
+    f" {API_URL_VARIABLE} is the API of your Sekoia.io region",
+    413: "the request is larger than the API accepts",
+    422: "the API refused the items as invalid",
+}
+
+
+class SekoiaAssetClient:
+    """Sekoia.io's Asset inventory API as an ``EventSink`` of asset items."""
+
+    max_event_bytes = MAX_EVENT_BYTES  # no documented limit: held to the intake's
+
+    def __init__(
+        self,
+        url: str,
+        key: str,
+        connector_uuid: str,
+        *,
+        allow_http: bool = False,
+        batch_items: int = DEFAULT_BATCH_ITEMS,
+        batch_bytes: int = DEFAULT_BATCH_BYTES,
+        timeout: float = 60.0,
+        max_attempts: int = 6,
+        max_retry_seconds: float = 300.0,
+        retry_after_cap: float = 60.0,
+        backoff_initial: float = 1.0,
+        backoff_max: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._base, self._connector = validate_asset_api_config(
+            url, key, connector_uuid, allow_http=allow_http
+        )
+        self._key = key
+        self._batch_items = batch_items
+        self._batch_bytes = batch_bytes
+        self._policy = RetryPolicy(
+            timeout=timeout,
+            max_attempts=max_attempts,
+            max_retry_seconds=max_retry_seconds,
+            retry_after_cap=retry_after_cap,
+            backoff_initial=backoff_initial,
+            backoff_max=backoff_max,
+            sleep=sleep,
+        )
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self._base}/api/v2/asset-management/asset-connector/{self._connector}"
+
+    @property
+    def destination(self) -> str:
+        return f"{self._base} (asset connector {self._connector})"
+
+    def __repr__(self) -> str:
+        return f"SekoiaAssetClient(url={self._base!r}, connector={self._connector!r}, key=***)"
+
+    def send(self, events: Sequence[Mapping[str, Any]]) -> DeliveryReport:
+        """Deliver every item, batch after batch; raise ``DeliveryError`` at the first refusal."""
+        report = DeliveryReport(events=len(events))
+        encoded = encode_events(events, report.skipped, self.max_event_bytes)
+        grouped = batches(encoded, max_events=self._batch_items, max_bytes=self._batch_bytes)
+        for number, batch in enumerate(grouped, start=1):
+            body = (f'{{"version": {ASSET_LIST_VERSION}, "items": [{", ".join(batch)}]}}').encode()
+            first = report.delivered + 1
+            label = f"batch {number} (items {first}-{first + len(batch) - 1})"
+            try:
+                once = partial(self._post_once, body)
+                receipt = self._policy.call(once, report, destination=self._who)
+            except DeliveryError as error:
+                raise batch_failed(label, error, report, "items") from None
+            if receipt:
+                report.receipts.append(receipt)
+            report.delivered += len(batch)
+            report.batches += 1
+            report.bytes_sent += len(body)
+            report.bytes_uncompressed += len(body)
+        return report
+
+    @property
+    def _who(self) -> str:
+        return f"The Asset API at {self._base}"
+
+    def _post_once(self, body: bytes, deadline: float) -> str | None:
+        """POST one batch; the task id of an accepted batch (``None`` if the API gave none)."""
+        headers = {"Authorization": f"Bearer {self._key}", "Content-Type": "application/json"}
+        answer = exchange(self.endpoint, body, headers, deadline=deadline)
+        status = answer.status
+        if 300 <= status < 400:
+            raise redirect_refused(
+                self._who, self.endpoint, answer, f"set {API_URL_VARIABLE} to the API's own address"
+            )
+        if status != 200:
+            hint = _HINTS.get(status, "the API refused the request")
+            said = _api_message(answer.body).replace(self._key, "***")
+            raise DeliveryError(
+                f"{self._who} answered HTTP {status}: {hint}{f' ({said})' if said else ''}."
+            )
+        try:
+            accepted = json.loads(answer.body)
+        except ValueError:
+            accepted = None
+        if not isinstance(accepted, dict):
+            raise DeliveryError(
+                f"{self._who} answered HTTP 200 without a JSON object: the batch was not"
+                " acknowledged."
+            )
+        task = accepted.get("task_id")
+        return task if isinstance(task, str) and task else None
+
+
+def _api_message(payload: bytes) -> str:
+    """The API's own words on an error (its JSON ``code`` and ``message``), shortened."""
+    try:
+        document = json.loads(payload)
+    except ValueError:
+        return ""
+    if not isinstance(document, dict):
+        return ""
+    parts = [str(document[name]) for name in ("code", "message") if document.get(name)]
+    return ": ".join(parts)[:MESSAGE_SHOWN]

@@ -1,0 +1,182 @@
+"""A strict loopback stand-in for Sekoia.io's Asset inventory API, built from Sekoia's SDK.
+
+There is no public page for this API; its contract is the code of Sekoia's own asset connectors,
+and each rule below cites the file it comes from:
+
+* ``sekoia-automation-sdk`` 1.27.0, ``sekoia_automation/asset_connector/connector.py``:
+    - ``asset_connector_endpoint``: ``POST {base}/api/v2/asset-management/asset-connector/{uuid}``
+      (anything else: 404);
+    - ``_http_header``: ``Authorization: Bearer <API key>`` (missing or unknown key: 401) and
+      ``Content-Type: application/json``; the SDK never compresses (any Content-Encoding: 400);
+    - ``post_assets_to_api``: the body is ``AssetList.model_dump(exclude_none=True)``, success is
+      HTTP 200 and its JSON answer; ``push_assets_to_sekoia``: the answer may hold a
+      ``task_id``; ``handle_api_error`` / the error branch: errors carry JSON ``message`` and
+      ``code``;
+    - ``asset_fetch_cycle``: a batch is pushed only when it holds items (an empty list: 400).
+* ``sekoia-automation-models`` 1.4.0 (what the SDK re-exports as its models),
+  ``sekoia_automation_models/connector.py``: ``AssetList(version: int, items)``, ``version`` 1
+  (the SDK's ``OCSF_SCHEMA_VERSION``), ``DefaultAssetConnectorConfiguration.batch_size`` 100 (more
+  items in one request: 413 here, the largest batch Sekoia's connectors send by default);
+  ``ocsf/user.py``: every item must validate as ``UserOCSFModel`` AND be exactly what that model
+  dumps with ``exclude_none=True`` - a ``null``, an attribute the model does not have, or a value
+  it would coerce is something the SDK never sends, so it is refused (400) rather than silently
+  dropped as pydantic would.
+
+Faults on demand, as the API would produce them: ``fail_next(status, times, headers)`` (e.g.
+500, 429 with ``Retry-After``), ``drop_next(times)`` (the connection closes, no answer), and
+``pass_next(times)`` to aim the faults queued after it at a later batch.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sekoia_automation_models.ocsf.user import UserOCSFModel
+
+from iam_assets_tests.support.loopback import Answer, LoopbackServer
+
+PATH_PREFIX = "/api/v2/asset-management/asset-connector/"
+JSON = {"Content-Type": "application/json"}
+
+
+class Refused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+@dataclass
+class Push:
+    """One request as the API saw it."""
+
+    connector: str
+    headers: dict[str, str]
+    status: int | None  # None: the connection was dropped
+    items: int
+
+
+@dataclass
+class AssetApiDouble(LoopbackServer):
+    key: str
+    connector: str = field(default_factory=lambda: str(uuid.uuid4()))
+    max_items: int = 100
+    with_task_id: bool = True  # False: the answer of older platforms, ``{}``
+    items: list[dict[str, Any]] = field(default_factory=list)
+    pushes: list[Push] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # (status, headers): status 0 serves the request normally, None drops the connection.
+        self._faults: deque[tuple[int | None, dict[str, str]]] = deque()
+        self._lock = threading.Lock()
+        self._serve()
+
+    def fail_next(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        with self._lock:
+            self._faults.extend([(status, headers or {})] * times)
+
+    def pass_next(self, times: int = 1) -> None:
+        """Serve the next ``times`` requests normally: aims the faults queued after at a later
+        batch."""
+        with self._lock:
+            self._faults.extend([(0, {})] * times)
+
+    def drop_next(self, times: int = 1) -> None:
+        with self._lock:
+            self._faults.extend([(None, {})] * times)
+
+    def by_uid(self) -> dict[str, list[dict[str, Any]]]:
+        """Every stored item, by its ``user.uid`` (a user pushed twice has two)."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for item in self.items:
+            found.setdefault(item["user"]["uid"], []).append(item)
+        return found
+
+    def answer(self, target: str, headers: dict[str, str], raw: bytes) -> Answer:
+        connector = target.removeprefix(PATH_PREFIX) if target.startswith(PATH_PREFIX) else ""
+        with self._lock:
+            fault = self._faults.popleft() if self._faults else None
+        if fault is not None and fault[0] != 0:
+            status, extra = fault
+            self._log(connector, headers, status, 0)
+            body = {"message": "injected", "code": f"E{status}"}
+            return status, {**JSON, **extra}, json.dumps(body).encode()
+        try:
+            items = self._accept(connector, headers, raw)
+        except Refused as refusal:
+            self._log(connector, headers, refusal.status, 0)
+            body = {"message": str(refusal), "code": refusal.code}
+            return refusal.status, dict(JSON), json.dumps(body).encode()
+        with self._lock:
+            self.items.extend(items)
+            self.pushes.append(Push(connector, headers, 200, len(items)))
+        answer = {"task_id": str(uuid.uuid4())} if self.with_task_id else {}
+        return 200, dict(JSON), json.dumps(answer).encode()
+
+    def _accept(self, connector: str, headers: dict[str, str], raw: bytes) -> list[dict[str, Any]]:
+        if connector != self.connector:
+            raise Refused(404, "NOT_FOUND", "asset connector not found")
+        if headers.get("authorization") != f"Bearer {self.key}":
+            raise Refused(401, "UNAUTHORIZED", "missing or invalid API key")
+        if headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            raise Refused(400, "BAD_REQUEST", "Content-Type must be application/json")
+        if headers.get("content-encoding", "identity").lower() != "identity":
+            raise Refused(400, "BAD_REQUEST", "unsupported Content-Encoding")
+        try:
+            document = json.loads(raw)
+        except ValueError:
+            raise Refused(400, "BAD_REQUEST", "malformed JSON") from None
+        if not isinstance(document, dict) or set(document) != {"version", "items"}:
+            raise Refused(400, "BAD_REQUEST", "the body must be {version, items}")
+        if document["version"] != 1 or isinstance(document["version"], bool):
+            raise Refused(400, "BAD_REQUEST", "unsupported AssetList version")
+        items = document["items"]
+        if not isinstance(items, list) or not items:
+            raise Refused(400, "BAD_REQUEST", "items must be a non-empty list")
+        if len(items) > self.max_items:
+            raise Refused(413, "TOO_LARGE", f"more than {self.max_items} items")
+        for index, item in enumerate(items):
+            problem = model_problem(item)
+            if problem:
+                raise Refused(400, "VALIDATION_ERROR", f"items[{index}]: {problem}")
+        return items
+
+    def _log(self, connector: str, headers: dict[str, str], status: int | None, items: int) -> None:
+        with self._lock:
+            self.pushes.append(Push(connector, headers, status, items))
+
+
+def model_problem(item: Any) -> str | None:
+    """Why ``item`` is not what the SDK would send as a ``UserOCSFModel``, or ``None``."""
+    try:
+        model = UserOCSFModel.model_validate(item)
+    except ValidationError as error:
+        first = error.errors()[0]
+        return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+    dumped = model.model_dump(exclude_none=True, mode="json")
+    if item != dumped:
+        return f"not the model's own dump: {_first_difference(item, dumped)}"
+    return None
+
+
+def _first_difference(sent: Any, dumped: Any, path: str = "") -> str:
+    if isinstance(sent, dict) and isinstance(dumped, dict):
+        for name in sorted(set(sent) | set(dumped)):
+            where = f"{path}.{name}" if path else name
+            if name not in dumped:
+                return f"{where} is not an attribute of the model (or is null)"
+            if name not in sent:
+                return f"{where} is missing"
+            if sent[name] != dumped[name]:
+                return _first_difference(sent[name], dumped[name], where)
+    if isinstance(sent, list) and isinstance(dumped, list) and len(sent) == len(dumped):
+        for index, (one, other) in enumerate(zip(sent, dumped, strict=True)):
+            if one != other:
+                return _first_difference(one, other, f"{path}[{index}]")
+    return f"{path or 'the item'}: {sent!r} would be sent as {dumped!r}"
