@@ -11,6 +11,7 @@ from pathlib import Path
 
 from iam_assets.demo.seed import DEMO_USERS, generated_users, seed_users
 from iam_assets.ocsf.strict_rules import validate_strict
+from iam_assets_tests.support.asset_api_double import model_problem
 from iam_assets_tests.support.expected import expected_event
 
 REPO = Path(__file__).resolve().parents[1]
@@ -92,6 +93,49 @@ def test_production_cli_delivers_every_user_once_through_faults_and_leaks_no_sec
     assert {event["user"]["account"]["uid"] for event in intake.events} == {"123456789012"}
 
 
+def test_production_cli_feeds_the_asset_inventory_alone_or_beside_the_intake(
+    iam_admin, iam_proxy, intake, asset_api, tmp_path
+):
+    users = DEMO_USERS + generated_users(ACCOUNT_USERS - len(DEMO_USERS))
+    seed_users(iam_admin, users)
+    home = dagster_home(tmp_path)
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "AWS_ENDPOINT_URL": iam_proxy.url,
+        "SEKOIA_API_URL": asset_api.url,
+        "SEKOIA_API_KEY": asset_api.key,
+        "SEKOIA_ASSET_CONNECTOR_UUID": asset_api.connector,
+        "IAM_ASSETS_DESTINATIONS": "assets",  # no intake variable set: none is needed
+    }
+    for name in ("SEKOIA_INTAKE_URL", "SEKOIA_INTAKE_KEY"):
+        env.pop(name, None)
+    asset_api.fail_next(503, times=2)
+    asset_api.fail_next(429, headers={"Retry-After": "1"})
+    run = materialize("iam_assets.definitions", env, tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    names = sorted(user.name for user in users)
+    assert sorted(item["user"]["name"] for item in asset_api.items) == names  # each once
+    assert {model_problem(item) for item in asset_api.items} == {None}
+    assert max(push.items for push in asset_api.pushes) == 100
+    assert intake.requests == []
+
+    asset_api.items.clear()
+    both = {
+        **env,
+        "IAM_ASSETS_DESTINATIONS": "both",
+        "SEKOIA_INTAKE_URL": intake.url,
+        "SEKOIA_INTAKE_KEY": intake.key,
+    }
+    run = materialize("iam_assets.definitions", both, tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert sorted(item["user"]["name"] for item in asset_api.items) == names
+    assert sorted(event["user"]["name"] for event in intake.events) == names
+    for secret in (asset_api.key, intake.key):
+        assert files_containing(home, secret) == []
+        assert secret not in run.stdout + run.stderr
+
+
 def test_wrong_intake_key_fails_within_seconds_and_is_stored_nowhere(
     iam_admin, iam_proxy, intake, tmp_path
 ):
@@ -156,6 +200,15 @@ def test_demo_commands_print_the_count_the_outbox_and_then_the_changes(tmp_path)
     assert "Since the previous snapshot: 1 added, 1 removed, 1 changed." in second
     assert "WARN: security_relevant_changes: admin without MFA: bob.no-mfa" in second
     assert len(list(outbox.glob("*.jsonl"))) == 2
+
+    env["IAM_ASSETS_DESTINATIONS"] = "both"  # the asset items go to a second outbox
+    third = demo()
+    (items_file,) = (outbox / "assets").glob("*.jsonl")
+    assert str(items_file) in third
+    items = [json.loads(line) for line in items_file.read_text().splitlines()]
+    assert f"Delivered {len(items)} asset items" in third and len(items) == len(DEMO_USERS)
+    assert {model_problem(item) for item in items} == {None}
+    assert len(list(outbox.glob("*.jsonl"))) == 3
 
 
 def test_two_overlapping_cli_runs_of_one_account_deliver_once(

@@ -1,10 +1,11 @@
-"""The lineage: IAM API -> raw users -> enriched users -> OCSF events -> the copy in Sekoia.io.
+"""The lineage: IAM API -> raw users -> enriched users -> OCSF events -> the copies in Sekoia.io
+(delivery_assets.py).
 
 One asset per arrow; each function's docstring is the description the UI shows.
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import dagster as dg
@@ -15,15 +16,11 @@ from iam_assets.analysis.snapshot_store import STATE_VARIABLE, StateReport
 from iam_assets.defs import keys
 from iam_assets.defs.aws_resource import IAMResource
 from iam_assets.defs.checks import collection_result
+from iam_assets.defs.delivery_assets import INTAKE, build_delivery_assets
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
-from iam_assets.defs.sink_resources import EventSinkResource
 from iam_assets.defs.state_resource import SnapshotStoreResource
-from iam_assets.deliver.sink import DeliveryError
 from iam_assets.ocsf import profiles, sekoia_profile
 
-AT_LEAST_ONCE = (
-    "at-least-once: each run sends the whole snapshot; a failed or retried run sends it again"
-)
 PREVIEW_ROWS = 20
 PREVIEW_COLUMNS = [
     "user_name",
@@ -190,59 +187,12 @@ def map_to_ocsf(
     )
 
 
-def deliver_to_sekoia(
-    context: dg.AssetExecutionContext,
-    ocsf_user_inventory: list[dict],
-    intake: EventSinkResource,
-    state: SnapshotStoreResource,  # holds the account for the run: one delivery at a time
-) -> dg.MaterializeResult:
-    """The copy of the inventory in Sekoia.io: every OCSF event posted to the HTTP intake and
-    acknowledged with an event id (at-least-once). Fails, with counts of delivered and
-    undelivered events, if any batch is refused."""
-    sink = intake.sink(context.run.run_id)
-    try:
-        report = sink.send(ocsf_user_inventory)
-    except DeliveryError as error:
-        # Not materialised: the last successful delivery stays the last one in the UI.
-        raise dg.Failure(
-            description=str(error),
-            metadata={
-                keys.DELIVERED_EVENTS: error.delivered,
-                keys.UNDELIVERED_EVENTS: error.undelivered,
-                "delivery": AT_LEAST_ONCE,
-                "destination": sink.destination,
-            },
-        ) from None
-    if report.skipped:
-        context.log.error(
-            f"{len(report.skipped)} event(s) exceed the destination's limit of"
-            f" {sink.max_event_bytes} bytes and were not sent:"
-            f" {', '.join(item['user'] for item in report.skipped[:10])}"
-        )
-    context.log.info(
-        f"Delivered {report.delivered} OCSF events to {sink.destination}"
-        f" in {report.requests} request(s), {report.retries} retried"
-    )
-    return dg.MaterializeResult(
-        metadata={
-            keys.DELIVERED_EVENTS: report.delivered,
-            "skipped_oversized_events": len(report.skipped),
-            "skipped": dg.MetadataValue.json(report.skipped[:100]),
-            "batches": report.batches,
-            "requests": report.requests,
-            "retries": report.retries,
-            "bytes_sent": report.bytes_sent,
-            "bytes_uncompressed": report.bytes_uncompressed,
-            "destination": sink.destination,
-            "delivery": AT_LEAST_ONCE,
-        }
-    )
-
-
 def build_assets(
     partitions_def: dg.PartitionsDefinition | None = None,
+    destinations: Sequence[str] = (INTAKE,),
 ) -> list[dg.AssetsDefinition]:
-    """The four assets, one per arrow of the lineage; partitioned (by AWS account) or not."""
+    """One asset per arrow of the lineage, with a leaf per destination; partitioned (by AWS
+    account) or not."""
     common: dict[str, Any] = {
         "group_name": keys.GROUP,
         "owners": keys.OWNERS,
@@ -270,5 +220,5 @@ def build_assets(
             **common,
         )(enrich_raw_users),
         dg.asset(key=keys.OCSF_EVENTS, kinds={"ocsf"}, **common)(map_to_ocsf),
-        dg.asset(key=keys.DELIVERED, kinds={"sekoia"}, **common)(deliver_to_sekoia),
+        *build_delivery_assets(destinations, common),
     ]

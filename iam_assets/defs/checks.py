@@ -79,9 +79,7 @@ def ocsf_one_event_per_user(
 ) -> dg.AssetCheckResult:
     """Exactly one event per collected IAM user, and user.uid is unique."""
     return _result(
-        rules.one_event_per_user(
-            ocsf_user_inventory, (user["UserId"] for user in raw_iam_users)
-        ),
+        rules.one_event_per_user(ocsf_user_inventory, (user["UserId"] for user in raw_iam_users)),
         "coverage",
         len(ocsf_user_inventory),
     )
@@ -146,6 +144,7 @@ class CheckDeclaration:
     asset: dg.AssetKey
     blocking: bool
     extra: dict[str, Any] = field(default_factory=dict)
+    needs: str | None = None  # the destination whose resource the check reads, if any
 
 
 CHECK_DECLARATIONS = (
@@ -158,14 +157,16 @@ CHECK_DECLARATIONS = (
         blocking=True,
         extra={"additional_ins": {"raw_iam_users": dg.AssetIn(keys.RAW_USERS)}},
     ),
-    CheckDeclaration(ocsf_event_size, keys.OCSF_EVENTS, blocking=False),
+    CheckDeclaration(ocsf_event_size, keys.OCSF_EVENTS, blocking=False, needs="intake"),
 )
 
 
 def build_checks(
     partitions_def: dg.PartitionsDefinition | None = None,
+    destinations: Sequence[str] = ("intake",),
 ) -> list[dg.AssetChecksDefinition]:
-    """The checks, partitioned as the assets they check (by AWS account, or not)."""
+    """The checks, partitioned as the assets they check (by AWS account, or not); a check that
+    holds the events to a destination's limit exists when that destination does."""
     return [
         dg.asset_check(
             asset=declared.asset,
@@ -174,4 +175,5 @@ def build_checks(
             **declared.extra,
         )(declared.function)
         for declared in CHECK_DECLARATIONS
+        if declared.needs is None or declared.needs in destinations
     ]

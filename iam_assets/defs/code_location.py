@@ -6,6 +6,8 @@ import dagster as dg
 from iam_assets.defs.assets import build_assets
 from iam_assets.defs.aws_resource import IAMResource
 from iam_assets.defs.checks import build_checks
+from iam_assets.defs.delivery_assets import ASSETS, INTAKE
+from iam_assets.defs.keys import ASSET_INVENTORY, DELIVERED
 from iam_assets.defs.notifier import NotifierResource
 from iam_assets.defs.partitions import AccountScope, aws_accounts, build_discovery_sensor
 from iam_assets.defs.schedules import build_inventory_job, daily_schedule
@@ -18,38 +20,49 @@ from iam_assets.defs.settings import (
 from iam_assets.defs.sink_resources import EventSinkResource
 from iam_assets.defs.state_resource import SnapshotStoreResource
 
+LEAVES = {INTAKE: DELIVERED, ASSETS: ASSET_INVENTORY}
+
 
 def build_definitions(
     *,
     iam: IAMResource,
-    intake: EventSinkResource,
+    intake: EventSinkResource | None = None,
+    asset_inventory: EventSinkResource | None = None,
     state: SnapshotStoreResource | None = None,
     notifier: NotifierResource | None = None,
     accounts: AccountScope | None = None,
 ) -> dg.Definitions:
     """The inventory graph, its checks, job and daily schedule, bound to these resources.
 
-    ``accounts`` None: the credentials' own account, unpartitioned. Otherwise every asset is
-    partitioned by AWS account and a sensor keeps the partitions in step with ``accounts``.
+    ``intake`` and ``asset_inventory`` are the destinations: the graph has a leaf for each one
+    given (at least one). ``accounts`` None: the credentials' own account, unpartitioned.
+    Otherwise every asset is partitioned by AWS account and a sensor keeps the partitions in step
+    with ``accounts``.
 
     The in-process executor runs the chain in one process: the graph is a straight line, so
     subprocess-per-step would only add start-up time.
     """
+    sinks = {INTAKE: intake, ASSETS: asset_inventory}
+    destinations = tuple(name for name, sink in sinks.items() if sink is not None)
+    if not destinations:
+        raise ValueError("the inventory needs a destination: intake, asset_inventory or both")
     partitions_def = aws_accounts if accounts is not None else None
     job = build_inventory_job(partitions_def)
-    freshness_checks, freshness_sensor = build_delivery_freshness()
+    leaves = [LEAVES[name] for name in destinations]
+    freshness_checks, freshness_sensor = build_delivery_freshness(leaves)
     sensors = [*SENSORS, freshness_sensor]
     if accounts is not None:
         sensors.append(build_discovery_sensor(accounts, job))
     return dg.Definitions(
-        assets=build_assets(partitions_def),
-        asset_checks=[*build_checks(partitions_def), *freshness_checks],
+        assets=build_assets(partitions_def, destinations),
+        asset_checks=[*build_checks(partitions_def, destinations), *freshness_checks],
         jobs=[job],
         schedules=[daily_schedule(job, partitions_def)],
         sensors=sensors,
         resources={
             "iam": iam,
-            "intake": intake,
+            **({"intake": intake} if intake is not None else {}),
+            **({"asset_inventory": asset_inventory} if asset_inventory is not None else {}),
             "state": state or snapshot_store_from_env(),
             "notifier": notifier or notifier_from_env(),
             # a wrong IAM_ASSETS_OCSF_PROFILE fails here, at load, before any run reads IAM

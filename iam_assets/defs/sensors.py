@@ -1,7 +1,9 @@
 """Make failures impossible to miss: one alert per run with failed checks, or per failed run,
-and a freshness check that fails when no delivery succeeded for 26 hours (a missed day)."""
+and a freshness check per destination that fails when no delivery succeeded for 26 hours (a
+missed day)."""
 
 import warnings
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -14,8 +16,10 @@ from iam_assets.deliver.alert_channels import Alert, FailedCheck
 FRESHNESS = timedelta(hours=26)
 
 
-def build_delivery_freshness() -> tuple[list[dg.AssetChecksDefinition], dg.SensorDefinition]:
-    """The freshness check on the delivered copy and the sensor that evaluates it.
+def build_delivery_freshness(
+    leaves: Sequence[dg.AssetKey] = (DELIVERED,),
+) -> tuple[list[dg.AssetChecksDefinition], dg.SensorDefinition]:
+    """A freshness check on each delivered copy and the sensor that evaluates them.
 
     Freshness checks (not Dagster's newer FreshnessPolicy) because a check evaluation is what the
     alert sensors below see and report; the supersession warning would only confuse users. With
@@ -25,7 +29,7 @@ def build_delivery_freshness() -> tuple[list[dg.AssetChecksDefinition], dg.Senso
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=dg.SupersessionWarning)
         checks = dg.build_last_update_freshness_checks(
-            assets=[DELIVERED],
+            assets=list(leaves),
             lower_bound_delta=FRESHNESS,
             severity=dg.AssetCheckSeverity.ERROR,
         )

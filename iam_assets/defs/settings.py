@@ -5,6 +5,7 @@ that cannot work fails here, when the code location loads, naming the variable.
 """
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -19,6 +20,7 @@ from iam_assets.defs.aws_resource import (
     WORKERS_VARIABLE,
     IAMResource,
 )
+from iam_assets.defs.delivery_assets import ASSETS, DESTINATIONS, INTAKE
 from iam_assets.defs.notifier import (
     SLACK_CHANNEL,
     SLACK_TOKEN,
@@ -27,8 +29,19 @@ from iam_assets.defs.notifier import (
     NotifierResource,
 )
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
-from iam_assets.defs.sink_resources import SekoiaIntakeResource
+from iam_assets.defs.sink_resources import (
+    EventSinkResource,
+    SekoiaAssetInventoryResource,
+    SekoiaIntakeResource,
+)
 from iam_assets.defs.state_resource import SnapshotStoreResource
+from iam_assets.deliver.asset_api_config import (
+    API_ALLOW_HTTP_VARIABLE,
+    API_KEY_VARIABLE,
+    API_URL_VARIABLE,
+    CONNECTOR_VARIABLE,
+    DEFAULT_API_URL,
+)
 from iam_assets.deliver.intake_config import (
     ALLOW_HTTP_VARIABLE,
     DEFAULT_INTAKE_URL,
@@ -36,6 +49,8 @@ from iam_assets.deliver.intake_config import (
     URL_VARIABLE,
 )
 from iam_assets.ocsf import profiles
+
+DESTINATIONS_VARIABLE = "IAM_ASSETS_DESTINATIONS"
 
 
 def notifier_from_env() -> NotifierResource:
@@ -75,6 +90,41 @@ def sekoia_intake_from_env() -> SekoiaIntakeResource:
         intake_key=dg.EnvVar(KEY_VARIABLE),
         allow_http=env_flag(ALLOW_HTTP_VARIABLE),
     )
+
+
+def sekoia_asset_inventory_from_env() -> SekoiaAssetInventoryResource:
+    """Production Asset inventory API: URL, key and connector UUID read through ``dg.EnvVar``."""
+    return SekoiaAssetInventoryResource(
+        api_url=dg.EnvVar(API_URL_VARIABLE)
+        if os.environ.get(API_URL_VARIABLE)
+        else DEFAULT_API_URL,
+        api_key=dg.EnvVar(API_KEY_VARIABLE),
+        connector_uuid=dg.EnvVar(CONNECTOR_VARIABLE),
+        allow_http=env_flag(API_ALLOW_HTTP_VARIABLE),
+    )
+
+
+def destinations_from_env() -> tuple[str, ...]:
+    """``IAM_ASSETS_DESTINATIONS``: ``intake`` (the default), ``assets``, ``both``, or a comma
+    list; anything else fails at load, naming the variable."""
+    value = (os.environ.get(DESTINATIONS_VARIABLE) or INTAKE).strip().lower()
+    chosen = {part.strip() for part in value.split(",")} if value != "both" else set(DESTINATIONS)
+    if not chosen or not chosen <= set(DESTINATIONS):
+        raise ValueError(f"{DESTINATIONS_VARIABLE} must be intake, assets or both, got {value!r}")
+    return tuple(name for name in DESTINATIONS if name in chosen)
+
+
+def sinks_from_env(
+    intake: Callable[[], EventSinkResource] = lambda: sekoia_intake_from_env(),
+    assets: Callable[[], EventSinkResource] = lambda: sekoia_asset_inventory_from_env(),
+) -> dict[str, EventSinkResource | None]:
+    """The destination resources ``IAM_ASSETS_DESTINATIONS`` chooses, as ``build_definitions``
+    takes them; ``intake`` and ``assets`` make each one (the demo gives local outboxes)."""
+    chosen = destinations_from_env()
+    return {
+        "intake": intake() if INTAKE in chosen else None,
+        "asset_inventory": assets() if ASSETS in chosen else None,
+    }
 
 
 def env_int(variable: str, *, default: int, minimum: int) -> int:

@@ -1,4 +1,4 @@
-"""Print what the last demo run delivered and where the events are (``python -m`` after a run)."""
+"""Print what the last demo run delivered and where the copies are (``python -m`` after a run)."""
 
 import sys
 
@@ -7,22 +7,31 @@ import dagster as dg
 from iam_assets.defs import keys
 from iam_assets.demo.definitions import outbox
 
+# Each destination's leaf, what it holds, and where the demo writes it.
+COPIES = (
+    (keys.DELIVERED, keys.DELIVERED_EVENTS, "OCSF events", "Events", "intake"),
+    (keys.ASSET_INVENTORY, keys.DELIVERED_ITEMS, "asset items", "Asset items", "assets"),
+)
+
 
 def main() -> int:
     with dg.DagsterInstance.get() as instance:
-        event = instance.get_latest_materialization_event(keys.DELIVERED)
-        if event is None or event.asset_materialization is None:
+        delivered = [
+            (instance.get_latest_materialization_event(key), *rest) for key, *rest in COPIES
+        ]
+        delivered = [entry for entry in delivered if entry[0] and entry[0].asset_materialization]
+        if not delivered:
             print("No delivery recorded yet: run `make demo` first.", file=sys.stderr)
             return 1
-        delivered = event.asset_materialization.metadata[keys.DELIVERED_EVENTS].value
+        for event, count_key, what, _label, _destination in delivered:
+            count = event.asset_materialization.metadata[count_key].value
+            print(f"Delivered {count} {what} (run {event.run_id}).")
+        run_id = delivered[0][0].run_id
         evaluations = [
             log.dagster_event.event_specific_data
-            for log in instance.all_logs(
-                event.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-            )
+            for log in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
         ]
         passed = sum(1 for evaluation in evaluations if evaluation.passed)
-        print(f"Delivered {delivered} OCSF events (run {event.run_id}).")
         print(f"Asset checks: {passed} of {len(evaluations)} passed.")
         for evaluation in evaluations:
             if not evaluation.passed:
@@ -37,7 +46,9 @@ def main() -> int:
                 f"Since the previous snapshot: {figures['users_added']} added,"
                 f" {figures['users_removed']} removed, {figures['users_changed']} changed."
             )
-        print(f"Events, one JSON object per line: {outbox().outbox_file(event.run_id)}")
+        for event, _count_key, _what, label, destination in delivered:
+            file = outbox(destination).outbox_file(event.run_id)
+            print(f"{label}, one JSON object per line: {file}")
     return 0
 
 

@@ -9,8 +9,9 @@ import dagster as dg
 from iam_assets.defs.assets import build_assets
 from iam_assets.defs.aws_resource import IAMResource
 from iam_assets.defs.checks import build_checks
+from iam_assets.defs.delivery_assets import DESTINATIONS
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
-from iam_assets.defs.sink_resources import SekoiaIntakeResource
+from iam_assets.defs.sink_resources import SekoiaAssetInventoryResource, SekoiaIntakeResource
 
 ASSETS = build_assets()
 CHECKS = build_checks()
@@ -24,13 +25,24 @@ def materialize_graph(
     strategy="auto",
     profile="sekoia",
     *,
+    asset_api=None,
     instance=None,
     raise_on_error=True,
     **resources,
 ):
-    """Every asset and check, once, with fast retries; ``resources`` replace the defaults."""
+    """Every asset and check, once, with fast retries; ``resources`` replace the defaults.
+    With ``asset_api`` (the Asset API double, or any value when ``asset_inventory`` is given)
+    the graph delivers to both destinations."""
+    if asset_api is not None and "asset_inventory" not in resources:
+        resources["asset_inventory"] = SekoiaAssetInventoryResource(
+            api_url=asset_api.url,
+            api_key=asset_api.key,
+            connector_uuid=asset_api.connector,
+            backoff_initial=0.05,
+        )
+    assets = ASSETS if asset_api is None else build_assets(destinations=DESTINATIONS)
     return dg.materialize(
-        [*ASSETS, *CHECKS],
+        [*assets, *CHECKS],
         instance=instance,
         raise_on_error=raise_on_error,
         resources={
