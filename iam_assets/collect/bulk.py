@@ -1,6 +1,10 @@
 """The bulk strategy: every user from ``GetAccountAuthorizationDetails`` joined with the
-credential report, a few calls per thousand users. Users the report cannot answer (created after
-it, or whose row is rejected) are read with per-user calls.
+credential report, a few calls per thousand users, plus what neither holds: every user's
+service-specific credentials in one paged listing (``AllUsers``), and in the per-user pool one
+``ListSSHPublicKeys`` per user, ``ListMFADevices`` for the users the report says have MFA (for
+each device's kind) and ``ListSigningCertificates`` where the report gives an active certificate
+no time. Users the report cannot answer (created after it, or whose row is rejected) are read
+with per-user calls.
 """
 
 from __future__ import annotations
@@ -12,15 +16,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from iam_assets.collect import credentials
 from iam_assets.collect.client import IAMCalls, IAMCollectionError, denial, error_code
 from iam_assets.collect.credential_report import (
     CredentialReport,
     ReportRow,
     parse_credential_report,
 )
-from iam_assets.collect.per_user import PerUserReader
+from iam_assets.collect.per_user import PerUserReader, boundary
 from iam_assets.collect.policies import allows_everything
-from iam_assets.collect.records import Group, RawUser, iso_utc, tags
+from iam_assets.collect.records import Group, RawUser, RootAccount, iso_utc, tags
 from iam_assets.collect.timestamps import to_utc
 
 # Two APIs that hold almost every field of every user at once.
@@ -29,8 +34,16 @@ BULK_ACTIONS: tuple[str, ...] = (
     "iam:GenerateCredentialReport",
     "iam:GetCredentialReport",
 )
-# Raw fields this strategy cannot know (the credential report has no key ids nor devices).
-NOT_READ_BY_BULK = ("AccessKeys[].AccessKeyId", "MFADevices")
+# Per-user actions the bulk strategy also calls (the last only when the report has no root row).
+ALSO_CALLED_BY_BULK: tuple[str, ...] = (
+    "iam:ListServiceSpecificCredentials",
+    "iam:ListSSHPublicKeys",
+    "iam:ListMFADevices",
+    "iam:ListSigningCertificates",
+    "iam:GetAccountSummary",
+)
+# Raw fields this strategy cannot know (the credential report tells no key or certificate ids).
+NOT_READ_BY_BULK = ("AccessKeys[].AccessKeyId", "SigningCertificates[].CertificateId")
 _REPORT_RETRY_CODES = frozenset({"ReportInProgress", "ReportExpired", "ReportNotPresent"})
 
 
@@ -47,6 +60,7 @@ class BulkRead:
     report_generated_at: str | None
     completed_per_user: list[str]  # users read per user: missing from the report, or rejected
     report_rows_rejected: dict[str, str]  # user -> why their report row was not used
+    root: RootAccount | None  # the report's <root_account> row; None when it has none
 
 
 class BulkReader:
@@ -74,12 +88,14 @@ class BulkReader:
             )
         )
         generated_at, report = _granted(self._credential_report)
+        services = credentials.every_users_service_credentials(self._calls)
         groups = {
             group["GroupName"]: group
             for page in details
             for group in page.get("GroupDetailList", [])
         }
         users: list[RawUser] = []
+        pending: dict[str, tuple[str, ...]] = {}  # user -> fields still to read per user
         per_user: list[dict[str, Any]] = []
         rejected: dict[str, str] = {}
         for page in details:
@@ -88,20 +104,40 @@ class BulkReader:
                     detail["UserName"], detail["Arn"], to_utc(detail["CreateDate"])
                 )
                 if row is not None:
-                    users.append(_bulk_user(detail, row, groups, report.unknown_fields))
+                    user, pending[detail["UserName"]] = _bulk_user(
+                        detail, row, groups, report.unknown_fields, services
+                    )
+                    users.append(user)
                     continue
                 per_user.append(detail)  # created after the report, or its row cannot be used
                 if reason is not None:
                     rejected[detail["UserName"]] = reason
+        skipped = self._per_user.skipped
+        users, gone = self._per_user.each(
+            users,
+            lambda user: self._complete(
+                user, tuple(name for name in pending[user["UserName"]] if name not in skipped)
+            ),
+        )
         completed, dropped = self._per_user.read_many(per_user)
         self._note_report(report, generated_at, len(per_user) - len(rejected), rejected)
         return BulkRead(
             users=sorted(users + completed, key=lambda user: user["UserName"]),
-            dropped=dropped,
+            dropped=gone + dropped,
             report_generated_at=generated_at,
             completed_per_user=sorted(detail["UserName"] for detail in per_user),
             report_rows_rejected=dict(sorted(rejected.items())),
+            root=report.root,
         )
+
+    def _complete(self, user: RawUser, fields: tuple[str, ...]) -> RawUser:
+        """Read per user the credential lists the report and the details do not hold."""
+        for raw_field in fields:
+            found = credentials.listed(
+                self._calls, user["UnknownFields"], raw_field, user["UserName"]
+            )
+            user[raw_field] = found  # type: ignore[literal-required]
+        return user
 
     def _credential_report(self) -> tuple[str | None, CredentialReport]:
         """Generate the report, wait while IAM builds it (with backoff), fetch and parse it."""
@@ -171,10 +207,29 @@ def _bulk_user(
     row: ReportRow,
     groups: dict[str, dict[str, Any]],
     unknown: Mapping[str, str],
-) -> RawUser:
-    """One raw user from its authorization details and its credential report row; ``unknown``
-    names the fields the report has no column for (``None`` in the row, never ``[]``/``False``)."""
+    services: tuple[dict[str, list[Any]] | None, str | None],
+) -> tuple[RawUser, tuple[str, ...]]:
+    """One raw user from its authorization details and its credential report row, and the
+    credential lists still to read per user; ``unknown`` names the fields the report has no
+    column for (``None`` in the row, never ``[]``/``False``)."""
     unknown_fields = dict(unknown)
+    pending = ["SSHPublicKeys"]
+    devices: list[Any] | None = []
+    if row.mfa_active is None:  # the report cannot say whose devices to list
+        devices = None
+        unknown_fields["MFADevices"] = unknown_fields["MFAActive"]
+    elif row.mfa_active:
+        pending.append("MFADevices")
+    certificates: list[Any] | None = None
+    if row.signing_certificates is not None:
+        certificates = [credentials.signing_certificate(c) for c in row.signing_certificates]
+    elif "SigningCertificates" not in unknown_fields:
+        pending.append("SigningCertificates")  # an active certificate without a time
+    by_user, denied = services
+    if by_user is None and denied is None:
+        pending.append("ServiceSpecificCredentials")  # AllUsers is not taken here
+    elif denied is not None:
+        unknown_fields["ServiceSpecificCredentials"] = denied
     return {
         "UserId": detail["UserId"],
         "UserName": detail["UserName"],
@@ -182,10 +237,8 @@ def _bulk_user(
         "Path": detail["Path"],
         "CreateDate": iso_utc(detail["CreateDate"]),
         "PasswordLastUsed": iso_utc(row.password_last_used),
-        "AccessKeys": None
-        if row.access_keys is None
-        else [{**key, "CreateDate": iso_utc(key["CreateDate"])} for key in row.access_keys],
-        "MFADevices": None,  # the report says whether MFA is active, not which devices
+        "AccessKeys": _keys(row),
+        "MFADevices": devices,
         "MFAActive": row.mfa_active,
         "ConsoleAccessEnabled": row.password_enabled,
         "Tags": tags(detail.get("Tags", [])),
@@ -195,8 +248,25 @@ def _bulk_user(
         "AttachedPolicies": [p["PolicyName"] for p in detail.get("AttachedManagedPolicies", [])],
         "InlinePolicies": [p["PolicyName"] for p in detail.get("UserPolicyList", [])],
         "AdminInline": _admin_inline(detail, groups),
+        "SigningCertificates": certificates,
+        "SSHPublicKeys": None,  # read per user (``pending``)
+        "ServiceSpecificCredentials": None
+        if by_user is None
+        else by_user.get(detail["UserName"], []),
+        "PermissionsBoundary": boundary(detail),
         "UnknownFields": unknown_fields,
-    }
+    }, tuple(pending)
+
+
+def _keys(row: ReportRow) -> list[Any] | None:
+    """The report's access keys with their last use (``None`` where the report cannot tell)."""
+    if row.access_keys is None:
+        return None
+    used = row.key_last_used or ({},) * len(row.access_keys)
+    return [
+        credentials.access_key(key, last_used)
+        for key, last_used in zip(row.access_keys, used, strict=True)
+    ]
 
 
 def _group(name: str, group: dict[str, Any] | None, unknown: dict[str, str]) -> Group:

@@ -14,6 +14,7 @@ import boto3
 from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
 
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 GONE_CODE = "NoSuchEntity"
@@ -97,6 +98,16 @@ def describe(error: ClientError, doing: str) -> str:
     return f"Could not {doing}: {code}: {message}.{hint}"
 
 
+# What an IAM-compatible endpoint answers to an action it does not implement.
+_UNIMPLEMENTED_CODES = frozenset({"NotImplemented", "InvalidAction"})
+
+
+class Unsupported(IAMCollectionError):
+    """The IAM endpoint cannot answer this action: a simulator that lacks it (moto answers an
+    HTML error page) or says it is not implemented. IAM itself always answers. Remembered for
+    the collection, so that thousands of users do not each wait out its retries."""
+
+
 class IAMCalls:
     """Every IAM call of one collection, through one shared, thread-safe boto3 client.
 
@@ -111,9 +122,12 @@ class IAMCalls:
         self._lock = threading.Lock()
         self.counts: Counter[str] = Counter()
         self.throttle_waits = 0
+        self.unsupported: dict[str, str] = {}  # action -> why the endpoint cannot answer it
 
     def call(self, action: str, **params: Any) -> dict[str, Any]:
         """One IAM call (``action`` as in the API, e.g. ``ListUsers``)."""
+        if action in self.unsupported:
+            raise Unsupported(self.unsupported[action])
         method = getattr(self._client, xform_name(action))
         delay, deadline = 1.0, time.monotonic() + self._patience
         while True:
@@ -121,13 +135,26 @@ class IAMCalls:
                 self.counts[action] += 1
             try:
                 return method(**params)
+            except ResponseParserError:
+                raise self._unsupported(action, "gave no IAM answer") from None
             except ClientError as error:
+                if error_code(error) in _UNIMPLEMENTED_CODES:
+                    raise self._unsupported(action, f"answered {error_code(error)}") from None
                 if error_code(error) not in _THROTTLE_CODES or time.monotonic() + delay > deadline:
                     raise
             with self._lock:
                 self.throttle_waits += 1
             time.sleep(delay * random.uniform(0.5, 1.0))
             delay = min(delay * 2, 30.0)
+
+    def _unsupported(self, action: str, what: str) -> Unsupported:
+        reason = (
+            f"the IAM endpoint {what} to iam:{action}: not supported there (a simulator?"
+            " check AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_IAM)"
+        )
+        with self._lock:
+            self.unsupported[action] = reason
+        return Unsupported(reason)
 
     def all_pages(self, action: str, **params: Any) -> list[dict[str, Any]]:
         """Every page of a listing: follow ``Marker`` until ``IsTruncated`` is false."""

@@ -1,8 +1,9 @@
 """Read every IAM user of one AWS account, as raw users (``records.RawUser``; no Dagster here).
 
 This module chooses the strategy (``bulk.py`` or ``per_user.py``), falls back from bulk to
-per-user calls when the bulk APIs are denied, and says in a ``CollectionResult`` what was read
-and how. The collector makes only read-only IAM calls, all listed in ``IAM_ACTIONS`` and in the
+per-user calls when the bulk APIs are denied, reads the root user (the credential report's
+``<root_account>`` row, else ``GetAccountSummary``) and says in a ``CollectionResult`` what was
+read and how. The collector makes only read-only IAM calls, all listed in ``IAM_ACTIONS`` and in the
 checked-in policy document ``iam_assets/collect/iam_policy.json``. Two rules keep the inventory
 honest:
 
@@ -21,10 +22,19 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from iam_assets.collect.bulk import BULK_ACTIONS, NOT_READ_BY_BULK, BulkDenied, BulkReader
+from iam_assets.collect.bulk import (
+    ALSO_CALLED_BY_BULK,
+    BULK_ACTIONS,
+    NOT_READ_BY_BULK,
+    BulkDenied,
+    BulkReader,
+)
 from iam_assets.collect.client import IAMCalls, IAMCollectionError, describe
 from iam_assets.collect.per_user import NOT_READ_PER_USER, PER_USER_ACTIONS, PerUserReader
-from iam_assets.collect.records import RawUser
+from iam_assets.collect.records import RawUser, RootAccount
+from iam_assets.collect.root_account import root_from_summary
+
+__all__ = ["ALSO_CALLED_BY_BULK", "CollectionResult", "IAMUserCollector", "collect_users"]
 
 # Every IAM action the collector can call: the recommended policy grants exactly these.
 IAM_ACTIONS: tuple[str, ...] = BULK_ACTIONS + PER_USER_ACTIONS
@@ -49,6 +59,9 @@ class CollectionResult:
     not_read: tuple[str, ...] = ()
     throttle_waits: int = 0
     account_id: str | None = None  # set by the caller, who knows which account it reads
+    # The root user: from the credential report's <root_account> row, else GetAccountSummary;
+    # always set by a collection (Source "unknown" when nothing could be read).
+    root_account: RootAccount | None = None
 
     @property
     def unknown_fields(self) -> Counter[str]:
@@ -68,12 +81,18 @@ class IAMUserCollector:
         report_poll_seconds: float = 1.0,
         report_timeout_seconds: float = 600.0,
         throttle_patience_seconds: float = 900.0,
+        read_ssh_keys: bool = True,
     ) -> None:
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}")
         self._note = note or (lambda _message: None)
         self._calls = IAMCalls(client, throttle_patience_seconds=throttle_patience_seconds)
-        self._per_user = PerUserReader(self._calls, max_workers=max_workers, note=self._note)
+        # SSH public keys cost one call per user in both strategies (IAM lists them per user
+        # only); an account that does not want that cost leaves them unread.
+        self._skipped = frozenset() if read_ssh_keys else frozenset({"SSHPublicKeys"})
+        self._per_user = PerUserReader(
+            self._calls, max_workers=max_workers, note=self._note, skipped=self._skipped
+        )
         self._bulk = BulkReader(
             self._calls,
             self._per_user,
@@ -120,6 +139,7 @@ class IAMUserCollector:
             return self._collect_per_user(
                 started, f"bulk APIs not granted ({denied}): per-user calls"
             )
+        root = read.root or root_from_summary(self._calls)
         return CollectionResult(
             users=read.users,
             strategy="bulk",
@@ -130,12 +150,14 @@ class IAMUserCollector:
             report_generated_at=read.report_generated_at,
             completed_per_user=read.completed_per_user,
             report_rows_rejected=read.report_rows_rejected,
-            not_read=NOT_READ_BY_BULK,
+            not_read=NOT_READ_BY_BULK + tuple(sorted(self._skipped)),
             throttle_waits=self._calls.throttle_waits,
+            root_account=root,
         )
 
     def _collect_per_user(self, started: float, reason: str) -> CollectionResult:
         users, dropped = self._per_user.read_many(self._per_user.list_users())
+        root = root_from_summary(self._calls)
         return CollectionResult(
             users=users,
             strategy="per_user",
@@ -143,8 +165,9 @@ class IAMUserCollector:
             dropped=dropped,
             calls=Counter(self._calls.counts),
             throttle_waits=self._calls.throttle_waits,
-            not_read=NOT_READ_PER_USER,
+            not_read=NOT_READ_PER_USER + tuple(sorted(self._skipped)),
             seconds=time.monotonic() - started,
+            root_account=root,
         )
 
 
@@ -155,9 +178,14 @@ def collect_users(
     max_workers: int = 4,
     note: Callable[[str], None] | None = None,
     report_poll_seconds: float = 1.0,
+    read_ssh_keys: bool = True,
 ) -> CollectionResult:
     """Convenience wrapper: the full inventory of the account behind ``client``."""
     collector = IAMUserCollector(
-        client, max_workers=max_workers, note=note, report_poll_seconds=report_poll_seconds
+        client,
+        max_workers=max_workers,
+        note=note,
+        report_poll_seconds=report_poll_seconds,
+        read_ssh_keys=read_ssh_keys,
     )
     return collector.collect(strategy)

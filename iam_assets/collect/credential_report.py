@@ -22,19 +22,12 @@ import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
-from iam_assets.collect.records import iso_utc
-from iam_assets.collect.report_csv import (
-    Columns,
-    Misfit,
-    arns_in,
-    csv_records,
-    flag,
-    instant,
-    mentions,
-    optional_instant,
-)
+from iam_assets.collect.records import RootAccount, iso_utc
+from iam_assets.collect.report_csv import Columns, Misfit, arns_in, csv_records, mentions
+from iam_assets.collect.report_rows import ReportRow, root_row, user_row
+
+__all__ = ["CredentialReport", "ReportRow", "parse_credential_report"]
 
 ROOT_ROW = "<root_account>"
 # The columns without which no row can be trusted: the join key, and what tells a stale row.
@@ -50,20 +43,18 @@ FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
         "access_key_2_active",
         "access_key_2_last_rotated",
     ),
+    "AccessKeys[].LastUsed": tuple(
+        f"access_key_{number}_last_used_{part}"
+        for number in (1, 2)
+        for part in ("date", "region", "service")
+    ),
+    "SigningCertificates": (
+        "cert_1_active",
+        "cert_1_last_rotated",
+        "cert_2_active",
+        "cert_2_last_rotated",
+    ),
 }
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    """What the credential report says about one user; ``None`` where its column is absent."""
-
-    user: str | None
-    arn: str
-    created: datetime
-    password_enabled: bool | None
-    password_last_used: datetime | None  # also None when never used
-    mfa_active: bool | None
-    access_keys: tuple[dict[str, Any], ...] | None
 
 
 @dataclass(frozen=True)
@@ -87,6 +78,7 @@ class CredentialReport:
     gap: str | None = None
     notes: tuple[str, ...] = ()
     text: str = field(default="", repr=False)  # to find users whose row broke the CSV itself
+    root: RootAccount | None = None  # the <root_account> row; None when the report has none
     _by_key: dict[str, list[ReportRow | RejectedRow]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
@@ -152,56 +144,6 @@ def _unknown_fields(columns: Columns) -> dict[str, str]:
     return unknown
 
 
-def _keys(columns: Columns, cells: list[str]) -> tuple[dict[str, Any], ...]:
-    """Up to two access keys: status and creation ("last rotated") time; ids are not reported."""
-    keys = []
-    for number in (1, 2):
-        active_column = f"access_key_{number}_active"
-        rotated_column = f"access_key_{number}_last_rotated"
-        active = flag(columns.value(cells, active_column), active_column)
-        rotated = optional_instant(columns.value(cells, rotated_column), rotated_column)
-        if rotated is None:
-            if active:
-                raise Misfit(f"{active_column} is true but {rotated_column} has no time")
-            continue  # no such key
-        status = "Active" if active else "Inactive"
-        keys.append({"AccessKeyId": None, "Status": status, "CreateDate": rotated})
-    return tuple(keys)
-
-
-def _row(columns: Columns, cells: list[str], unknown: Mapping[str, str]) -> ReportRow:
-    """One row whose width matches the header; raises ``Misfit`` for any value that does not fit."""
-    if any("\ufffd" in cell for cell in cells):
-        raise Misfit("the row is not valid UTF-8")
-    arn = columns.cell(cells, "arn")
-    if not arn:
-        raise Misfit("the row has no arn")
-    created = instant(columns.value(cells, "user_creation_time"), "user_creation_time")
-
-    def known(raw_field: str, read: Any) -> Any:
-        return None if raw_field in unknown else read()
-
-    return ReportRow(
-        user=columns.cell(cells, "user"),
-        arn=arn,
-        created=created,
-        password_enabled=known(
-            "ConsoleAccessEnabled",
-            lambda: flag(columns.value(cells, "password_enabled"), "password_enabled"),
-        ),
-        password_last_used=known(
-            "PasswordLastUsed",
-            lambda: optional_instant(
-                columns.value(cells, "password_last_used"), "password_last_used"
-            ),
-        ),
-        mfa_active=known(
-            "MFAActive", lambda: flag(columns.value(cells, "mfa_active"), "mfa_active")
-        ),
-        access_keys=known("AccessKeys", lambda: _keys(columns, cells)),
-    )
-
-
 def _rejected(columns: Columns, cells: list[str], reason: str) -> RejectedRow:
     if len(cells) != columns.width:  # positions mean nothing: find the user by ARN alone
         return RejectedRow(arns_in(cells), None, reason)
@@ -217,9 +159,7 @@ def _is_root(columns: Columns, cells: list[str]) -> bool:
 
 def parse_credential_report(content: bytes | str) -> CredentialReport:
     """Every row of the report, usable or rejected; never raises on what the report holds."""
-    text = (
-        content.decode("utf-8-sig", errors="replace") if isinstance(content, bytes) else content
-    )
+    text = content.decode("utf-8-sig", errors="replace") if isinstance(content, bytes) else content
     lines = csv_records(text)
     try:
         header = next(lines, None)
@@ -244,6 +184,7 @@ def _read_rows(
     rejected: list[RejectedRow] = []
     notes: list[str] = []
     gap: str | None = None
+    root: RootAccount | None = None
     line = 1
     while True:
         try:
@@ -254,7 +195,10 @@ def _read_rows(
         if cells is None:
             break
         line += 1
-        if not any(cell.strip() for cell in cells) or _is_root(columns, cells):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if _is_root(columns, cells):
+            root = root if root is not None else root_row(columns, cells)
             continue
         try:
             if len(cells) != columns.width:
@@ -262,11 +206,13 @@ def _read_rows(
                     f"a row holding this user's ARN has {len(cells)} fields,"
                     f" the header {columns.width}"
                 )
-            rows.append(_row(columns, cells, unknown))
+            rows.append(user_row(columns, cells, unknown))
         except (ValueError, OverflowError) as misfit:  # Misfit, or a check's own slip
             row = _rejected(columns, cells, str(misfit))
             if row.arns or row.user:
                 rejected.append(row)
             else:
                 notes.append(f"record {line} of the credential report names no user: {misfit}")
-    return CredentialReport(tuple(rows), tuple(rejected), unknown, gap, tuple(notes), text)
+    return CredentialReport(
+        tuple(rows), tuple(rejected), unknown, gap, tuple(notes), text, root=root
+    )

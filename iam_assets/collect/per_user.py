@@ -1,5 +1,6 @@
-"""The per-user strategy (the Sekoia.io connector's way): about eight calls a user, in a bounded
-thread pool, each group's policies read once. Also reads the users the bulk strategy cannot.
+"""The per-user strategy (the Sekoia.io connector's way): about twelve calls a user (plus one per
+access key), in a bounded thread pool, each group's policies read once. Also reads the users the
+bulk strategy cannot, and runs the bulk strategy's per-user calls in the same pool.
 
 A user deleted while being read (``NoSuchEntity``) is dropped with a note; a denied call leaves
 its field ``None`` and named in the user's ``UnknownFields``.
@@ -14,15 +15,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from iam_assets.collect.client import (
-    GONE_CODE,
-    IAMCalls,
-    IAMCollectionError,
-    denial,
-    describe,
-    error_code,
-)
-from iam_assets.collect.records import AccessKey, Group, MFADevice, RawUser, iso_utc, tags
+from iam_assets.collect import credentials
+from iam_assets.collect.client import GONE_CODE, IAMCalls, IAMCollectionError, describe, error_code
+from iam_assets.collect.credentials import UserGone, denied_as_none, read_about_user
+from iam_assets.collect.records import Group, RawUser, iso_utc, tags
 
 PER_USER_ACTIONS: tuple[str, ...] = (
     "iam:ListUsers",
@@ -36,6 +32,11 @@ PER_USER_ACTIONS: tuple[str, ...] = (
     "iam:ListUserPolicies",
     "iam:ListAttachedGroupPolicies",
     "iam:ListGroupPolicies",
+    "iam:GetAccessKeyLastUsed",
+    "iam:ListSigningCertificates",
+    "iam:ListSSHPublicKeys",
+    "iam:ListServiceSpecificCredentials",
+    "iam:GetAccountSummary",
 )
 # Raw fields this strategy does not read: it lists inline policy names, not their documents.
 NOT_READ_PER_USER = ("AdminInline",)
@@ -44,37 +45,21 @@ NOT_READ_PER_USER = ("AdminInline",)
 _GroupPolicies = tuple[list[str] | None, list[str] | None, dict[str, str]]
 
 
-class UserGone(Exception):
-    """The user was deleted between ListUsers and a later call."""
-
-
-def _denied_as_none(unknown: dict[str, str], field_name: str, read: Callable[[], Any]) -> Any:
-    """Run one read; if it is not allowed, name ``field_name`` in ``unknown`` and return None."""
-    try:
-        return read()
-    except ClientError as error:
-        reason = denial(error)
-        if reason is None:
-            raise
-        unknown[field_name] = reason
-        return None
-
-
-def _read(unknown: dict[str, str], field_name: str, read: Callable[[], Any]) -> Any:
-    """``_denied_as_none`` for a read about the user: their deletion raises ``UserGone``."""
-    try:
-        return _denied_as_none(unknown, field_name, read)
-    except ClientError as error:
-        if error_code(error) == GONE_CODE:
-            raise UserGone(error.response["Error"].get("Message", "")) from error
-        raise
-
-
 class PerUserReader:
     """Reads users one by one in a bounded thread pool, sharing one ``IAMCalls``."""
 
-    def __init__(self, calls: IAMCalls, *, max_workers: int, note: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        calls: IAMCalls,
+        *,
+        max_workers: int,
+        note: Callable[[str], None],
+        skipped: frozenset[str] = frozenset(),
+    ) -> None:
         self._calls = calls
+        # Credential listings not read at all (by configuration): their fields stay None and
+        # are reported as not read by the strategy, not as denied.
+        self.skipped = skipped
         self._max_workers = max_workers
         self._note = note
         self._lock = threading.Lock()
@@ -88,10 +73,17 @@ class PerUserReader:
         self, summaries: list[dict[str, Any]]
     ) -> tuple[list[RawUser], list[dict[str, str]]]:
         """Read users in parallel, sorted by name; the deleted ones are dropped with a note."""
+        return self.each(summaries, self.read_user)
+
+    def each(
+        self, summaries: list[dict[str, Any]], read: Callable[[dict[str, Any]], RawUser]
+    ) -> tuple[list[RawUser], list[dict[str, str]]]:
+        """``read`` every user (a dict with ``UserName``) in the pool, sorted by name; a user
+        deleted meanwhile (``UserGone``) is dropped with a note."""
         dropped: list[dict[str, str]] = []
         users: list[RawUser] = []
         with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
-            outcomes = pool.map(self._read_or_gone, summaries)
+            outcomes = pool.map(lambda summary: self._read_or_gone(summary, read), summaries)
             for summary, outcome in zip(summaries, outcomes, strict=True):
                 if isinstance(outcome, UserGone):
                     reason = f"deleted during collection ({outcome})"
@@ -102,9 +94,11 @@ class PerUserReader:
         users.sort(key=lambda user: user["UserName"])
         return users, dropped
 
-    def _read_or_gone(self, summary: dict[str, Any]) -> RawUser | UserGone:
+    def _read_or_gone(
+        self, summary: dict[str, Any], read: Callable[[dict[str, Any]], RawUser]
+    ) -> RawUser | UserGone:
         try:
-            return self.read_user(summary)
+            return read(summary)
         except UserGone as gone:
             return gone
         except ClientError as error:
@@ -119,15 +113,21 @@ class PerUserReader:
 
         def listed(field_name: str, action: str, key: str) -> list[Any] | None:
             """One of the user's listings, every page; ``None`` (unknown) when denied."""
-            return _read(unknown, field_name, lambda: self._calls.items(action, key, UserName=name))
+            return read_about_user(
+                unknown, field_name, lambda: self._calls.items(action, key, UserName=name)
+            )
 
-        details = _read(
+        details = read_about_user(
             unknown, "PasswordLastUsed", lambda: self._calls.call("GetUser", UserName=name)["User"]
         )
+        if details is None:
+            unknown["PermissionsBoundary"] = unknown["PasswordLastUsed"]
         base = details if details is not None else summary
         keys = listed("AccessKeys", "ListAccessKeys", "AccessKeyMetadata")
-        devices = listed("MFADevices", "ListMFADevices", "MFADevices")
-        console = _read(unknown, "ConsoleAccessEnabled", lambda: self._has_login_profile(name))
+        devices = credentials.listed(self._calls, unknown, "MFADevices", name)
+        console = read_about_user(
+            unknown, "ConsoleAccessEnabled", lambda: self._has_login_profile(name)
+        )
         user_tags = listed("Tags", "ListUserTags", "Tags")
         member_of = listed("Groups", "ListGroupsForUser", "Groups")
         groups = (
@@ -137,6 +137,12 @@ class PerUserReader:
         )
         attached = listed("AttachedPolicies", "ListAttachedUserPolicies", "AttachedPolicies")
         inline = listed("InlinePolicies", "ListUserPolicies", "PolicyNames")
+
+        def credential_list(raw_field: str) -> list[Any] | None:
+            if raw_field in self.skipped:
+                return None
+            return credentials.listed(self._calls, unknown, raw_field, name)
+
         return {
             "UnknownFields": unknown,
             "UserId": base["UserId"],
@@ -145,8 +151,10 @@ class PerUserReader:
             "Path": base["Path"],
             "CreateDate": iso_utc(base["CreateDate"]),
             "PasswordLastUsed": iso_utc(details.get("PasswordLastUsed")) if details else None,
-            "AccessKeys": None if keys is None else [_access_key(key) for key in keys],
-            "MFADevices": None if devices is None else [_device(device) for device in devices],
+            "AccessKeys": None
+            if keys is None
+            else credentials.access_keys(self._calls, unknown, keys),
+            "MFADevices": devices,
             "MFAActive": None if devices is None else len(devices) > 0,
             "ConsoleAccessEnabled": console,
             "Tags": None if user_tags is None else tags(user_tags),
@@ -154,6 +162,10 @@ class PerUserReader:
             "AttachedPolicies": None if attached is None else [p["PolicyName"] for p in attached],
             "InlinePolicies": inline,
             "AdminInline": None,  # documents are not read per user
+            "SigningCertificates": credential_list("SigningCertificates"),
+            "SSHPublicKeys": credential_list("SSHPublicKeys"),
+            "ServiceSpecificCredentials": credential_list("ServiceSpecificCredentials"),
+            "PermissionsBoundary": None if details is None else boundary(details),
         }
 
     def _has_login_profile(self, name: str) -> bool:
@@ -180,7 +192,7 @@ class PerUserReader:
         if cached is not None:
             return cached
         denied: dict[str, str] = {}
-        attached = _denied_as_none(
+        attached = denied_as_none(
             denied,
             "AttachedPolicies",
             lambda: [
@@ -190,7 +202,7 @@ class PerUserReader:
                 )
             ],
         )
-        inline = _denied_as_none(
+        inline = denied_as_none(
             denied,
             "InlinePolicies",
             lambda: self._calls.items("ListGroupPolicies", "PolicyNames", GroupName=group_name),
@@ -201,13 +213,7 @@ class PerUserReader:
         return cached
 
 
-def _access_key(key: dict[str, Any]) -> AccessKey:
-    return {
-        "AccessKeyId": key["AccessKeyId"],
-        "Status": key["Status"],
-        "CreateDate": iso_utc(key.get("CreateDate")),
-    }
-
-
-def _device(device: dict[str, Any]) -> MFADevice:
-    return {"SerialNumber": device["SerialNumber"], "EnableDate": iso_utc(device["EnableDate"])}
+def boundary(user: dict[str, Any]) -> str:
+    """The ARN of a user's permissions boundary (``GetUser`` or authorization details); ``""``
+    when it has none."""
+    return (user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") or ""

@@ -18,11 +18,35 @@ class AccessKey(TypedDict):
     AccessKeyId: str | None  # None from the credential report, which does not tell key ids
     Status: str  # "Active" or "Inactive"
     CreateDate: str | None
+    # None: never used, or unknown (then "AccessKeys[].LastUsed" is in UnknownFields).
+    LastUsedDate: str | None
+    LastUsedRegion: str | None  # None also where IAM says "N/A"
+    LastUsedService: str | None  # the service's namespace, e.g. "s3"
 
 
 class MFADevice(TypedDict):
     SerialNumber: str
     EnableDate: str | None
+    Kind: str  # "virtual", "fido" or "hardware": see ``mfa_kind``
+
+
+class SigningCertificate(TypedDict):
+    CertificateId: str | None  # None from the credential report, which does not tell ids
+    Status: str
+    UploadDate: str | None  # the report's cert_N_last_rotated
+
+
+class SSHPublicKey(TypedDict):
+    SSHPublicKeyId: str
+    Status: str
+    UploadDate: str | None
+
+
+class ServiceSpecificCredential(TypedDict):
+    ServiceSpecificCredentialId: str
+    ServiceName: str  # e.g. "codecommit.amazonaws.com"
+    Status: str
+    CreateDate: str | None
 
 
 class Tag(TypedDict):
@@ -48,7 +72,7 @@ class RawUser(TypedDict):
     CreateDate: str | None
     PasswordLastUsed: str | None  # also None when the password was never used
     AccessKeys: list[AccessKey] | None
-    MFADevices: list[MFADevice] | None  # never read by the bulk strategy
+    MFADevices: list[MFADevice] | None
     MFAActive: bool | None
     ConsoleAccessEnabled: bool | None
     Tags: list[Tag] | None
@@ -56,8 +80,33 @@ class RawUser(TypedDict):
     AttachedPolicies: list[str] | None
     InlinePolicies: list[str] | None
     AdminInline: bool | None  # an inline policy allows *:*; never read per user
+    SigningCertificates: list[SigningCertificate] | None
+    SSHPublicKeys: list[SSHPublicKey] | None
+    ServiceSpecificCredentials: list[ServiceSpecificCredential] | None
+    PermissionsBoundary: str | None  # the boundary policy's ARN; "" when the user has none
     # Field (or ``Groups[<name>].<field>``) -> why it is unknown for this user.
     UnknownFields: dict[str, str]
+
+
+class RootAccount(TypedDict):
+    """The account's root user, from the credential report's ``<root_account>`` row or, where
+    the report is not read, from ``GetAccountSummary`` (which says whether keys or certificates
+    are present, not how many: present counts as 1)."""
+
+    MFAActive: bool | None
+    ActiveAccessKeys: int | None
+    ActiveSigningCertificates: int | None
+    PasswordLastUsed: str | None  # also None when never used; GetAccountSummary cannot tell
+    Source: str  # "credential report", "GetAccountSummary" or "unknown"
+    UnknownFields: dict[str, str]
+
+
+def mfa_kind(serial: str) -> str:
+    """An MFA device's kind from its serial: IAM names a virtual device ``arn:…:mfa/…`` and a
+    FIDO security key ``arn:…:u2f/…``; a hardware TOTP token by its own serial (not an ARN)."""
+    if not serial.startswith("arn:"):
+        return "hardware"
+    return "fido" if serial.split(":", 5)[-1].startswith("u2f/") else "virtual"
 
 
 def iso_utc(value: datetime | str | None) -> str | None:

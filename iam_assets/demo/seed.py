@@ -1,7 +1,10 @@
 """Seed a simulated IAM account: the seed page's two example users and a dozen varied ones.
 
 Used by the demo code location, the tests and the benchmarks. Everything goes through the IAM API
-(boto3), except ``backdate`` which sets what the API cannot (ids and dates) on an in-process moto.
+(boto3) but ``backdate``. The varied users hold every credential moto 5.2 can: SSH keys, a signing
+certificate, virtual/hardware/FIDO MFA. moto has no service-specific credentials nor users'
+permissions boundaries, and its report no root row nor key last-use region/service: the demo
+cannot show those (the tests' IAM proxy adds them: iam_assets_tests/support/iam_simulated.py).
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from iam_assets.demo import seed_credentials as credentials
+
 MOTO_ACCOUNT_ID = "123456789012"  # moto's default account, as in the seed's ARNs
+STABLE_CREATED = "2026-09-01T09:00:00Z"  # ``backdate``: users without a creation date of their own
 
 
 @dataclass
@@ -31,10 +37,14 @@ class DemoUser:
     groups: tuple[str, ...] = ()
     managed_policies: tuple[str, ...] = ()
     inline_policies: tuple[str, ...] = ()
+    mfa_kind: str = "virtual"  # "virtual", "hardware" (a token's serial) or "fido" (u2f ARN)
+    ssh_keys: int = 0
+    signing_certificates: int = 0
     # Only settable on an in-process moto (see ``backdate``).
     user_id: str | None = None
     created: str | None = None
     password_last_used: str | None = None
+    key_last_used: tuple[str, str, str] | None = None  # first key's: (time, service, region)
 
 
 # The two users of the seed page, as close as the simulator allows.
@@ -78,6 +88,7 @@ VARIED_USERS = (
         {"Team": "Platform"},
         console=True,
         mfa=True,
+        mfa_kind="fido",
         active_keys=1,
         groups=("Admins",),
         password_last_used="2026-11-20T08:15:00Z",
@@ -90,7 +101,15 @@ VARIED_USERS = (
         groups=("Developers",),
         password_last_used="2026-10-02T17:45:00Z",
     ),
-    DemoUser("carol.rotating", "/people/", active_keys=1, inactive_keys=1, groups=("Developers",)),
+    DemoUser(
+        "carol.rotating",
+        "/people/",
+        active_keys=1,
+        inactive_keys=1,
+        groups=("Developers",),
+        created="2024-11-01T10:00:00Z",
+        key_last_used=("2025-01-15T12:00:00Z", "ec2", "us-east-1"),  # unused for long
+    ),
     DemoUser(
         "dave.lost-mfa", "/people/", console=True, mfa=True, deactivate_mfa=True, groups=("Admins",)
     ),
@@ -102,6 +121,8 @@ VARIED_USERS = (
         active_keys=2,
         managed_policies=("PowerUserAccess",),
         inline_policies=("assume-deploy-role",),
+        ssh_keys=1,  # pushes to CodeCommit over SSH
+        key_last_used=("2026-11-27T06:00:00Z", "s3", "eu-west-1"),
     ),
     DemoUser(
         "frank.many-tags",
@@ -110,9 +131,23 @@ VARIED_USERS = (
         console=True,
         mfa=True,
     ),
-    DemoUser("grace.readonly", "/people/", console=True, mfa=True, groups=("Auditors",)),
+    DemoUser(
+        "grace.readonly",
+        "/people/",
+        console=True,
+        mfa=True,
+        mfa_kind="hardware",
+        groups=("Auditors",),
+    ),
     DemoUser("heidi.idle", "/people/"),
-    DemoUser("svc-backup", "/service-role/", {"Purpose": "Backups"}, inactive_keys=2),
+    DemoUser(
+        "svc-backup",
+        "/service-role/",
+        {"Purpose": "Backups"},
+        inactive_keys=2,
+        signing_certificates=1,  # a legacy SOAP/X.509 client, with an SSH key
+        ssh_keys=1,
+    ),
     DemoUser(
         "ivan.contractor",
         "/contractors/",
@@ -171,9 +206,7 @@ def create_user(client: Any, user: DemoUser) -> None:
         if user.remove_console:
             client.delete_login_profile(UserName=name)
     if user.mfa:
-        serial = client.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"][
-            "SerialNumber"
-        ]
+        serial = credentials.mfa_serial(client, user.name, user.mfa_kind, MOTO_ACCOUNT_ID)
         client.enable_mfa_device(
             UserName=name,
             SerialNumber=serial,
@@ -193,6 +226,10 @@ def create_user(client: Any, user: DemoUser) -> None:
         client.attach_user_policy(UserName=name, PolicyArn=_policy_arn(client, policy))
     for policy in user.inline_policies:
         client.put_user_policy(UserName=name, PolicyName=policy, PolicyDocument=_INLINE_DOCUMENT)
+    for n in range(user.ssh_keys):
+        client.upload_ssh_public_key(UserName=name, SSHPublicKeyBody=credentials.ssh_key(name, n))
+    for _ in range(user.signing_certificates):
+        client.upload_signing_certificate(UserName=name, CertificateBody=credentials.certificate())
 
 
 def seed_users(client: Any, users: tuple[DemoUser, ...] = DEMO_USERS, *, workers: int = 1) -> None:
@@ -234,19 +271,20 @@ def generated_users(count: int, prefix: str = "user") -> tuple[DemoUser, ...]:
 
 
 def backdate(users: tuple[DemoUser, ...], account_id: str = MOTO_ACCOUNT_ID) -> None:
-    """Give users the ids and dates of the seed page; only for a moto running in this process."""
+    """Set what the API cannot (ids, dates, keys' last use, root MFA) on an in-process moto."""
     from moto.iam.models import iam_backends
 
     backend = iam_backends[account_id]["global"]
+    backend.account_summary._account_mfa_enabled = 1  # moto has no API for the root user
     for user in users:
         simulated = backend.users[user.name]
-        # IAM ids are stable; moto draws new ones per process. Stable ids keep the demo's
-        # change tracking honest from one run (one process) to the next.
+        # IAM ids and dates are stable; moto draws new ones per process. Stable ones keep the
+        # demo's change tracking honest from one run (one process) to the next.
         simulated.id = user.user_id or stable_user_id(user.name)
-        if user.created:
-            simulated.create_date = _parse(user.created)
+        simulated.create_date = _parse(user.created or STABLE_CREATED)
         if user.password_last_used:
             simulated.password_last_used = _parse(user.password_last_used)
+        credentials.settle(simulated, user.name, simulated.create_date, user.key_last_used)
 
 
 def stable_user_id(name: str) -> str:

@@ -127,9 +127,7 @@ ROOT_CELLS = {column: "not_supported" for column in HEADER} | {
 }
 
 
-def render(
-    header: list[str], rows: list[list[str]], style: str, terminator: str = "\n"
-) -> str:
+def render(header: list[str], rows: list[list[str]], style: str, terminator: str = "\n") -> str:
     """The report's text: ``quote_all``, ``quote_minimal`` (csv module) or ``naive`` (joined
     with commas, no quoting at all, as moto writes it)."""
     if style == "naive":

@@ -4,6 +4,9 @@ moto answers every IAM list call in one page; IAM pages (``MaxItems``, default 1
 and says ``IsTruncated``/``Marker``. The proxy re-pages moto's answers the way IAM does, records
 every action it forwards, and can fail chosen calls (``AccessDenied``...) or run a hook before one.
 It can also hand the client a crafted credential report (``replace_credential_report``).
+Where moto lacks an IAM feature the proxy answers it itself (``iam_simulated``): service-specific
+credentials, users' permissions boundaries, the credential report's root row, key last-use
+regions and services and certificate slots, and ``GetAccountSummary``'s root-user entries.
 For benchmarks it adds network latency and throttles like IAM: a token bucket per account that
 answers ``Throttling`` (HTTP 400) when empty.
 """
@@ -22,6 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from iam_assets_tests.support import iam_simulated as simulated
+from iam_assets_tests.support.iam_simulated import (
+    Boundaries,
+    RootUser,
+    ServiceCredentials,
+    complete_report,
+)
 from iam_assets_tests.support.loopback import Answer, LoopbackServer
 
 NS = "https://iam.amazonaws.com/doc/2010-05-08/"
@@ -37,6 +47,8 @@ LIST_KEYS = {
     "ListGroupPolicies": ("PolicyNames",),
     "ListAttachedUserPolicies": ("AttachedPolicies",),
     "ListAttachedGroupPolicies": ("AttachedPolicies",),
+    "ListSSHPublicKeys": ("SSHPublicKeys",),
+    "ListSigningCertificates": ("Certificates",),
     "GetAccountAuthorizationDetails": (
         "UserDetailList",
         "GroupDetailList",
@@ -90,6 +102,7 @@ class IAMProxy(LoopbackServer):
         latency_seconds: float = 0.0,
         throttle: TokenBucket | None = None,
         tls: ssl.SSLContext | None = None,
+        complete_reports: bool = True,
     ) -> None:
         parts = urlsplit(upstream)
         self.upstream_host = parts.hostname or "127.0.0.1"
@@ -103,6 +116,10 @@ class IAMProxy(LoopbackServer):
         self.latency = latency_seconds
         self.throttle = throttle
         self.throttled = 0
+        self.service_credentials = ServiceCredentials()
+        self.boundaries = Boundaries()
+        self.root = RootUser()
+        self.complete_reports = complete_reports  # off: moto's report as moto writes it
         self._lock = threading.Lock()
         self._serve(tls)
 
@@ -156,12 +173,80 @@ class IAMProxy(LoopbackServer):
         for fault in self.faults:
             if fault.action == action and fault.when(params):
                 return fault.status, {"Content-Type": "text/xml"}, _error(fault.code, action)
+        upstream = self._upstream(path, headers)
+        if action in ServiceCredentials.ACTIONS:
+            return self._local(action, params, upstream)
         if action in LIST_KEYS:
             return self._paged(action, path, headers, params)
+        refused = self._boundary_call(action, params, upstream)
+        if refused is not None:
+            return refused
         status, out, payload = self._forward(path, headers, body)
+        if status == 200:
+            payload = self._simulated(action, params, payload, upstream)
         if status == 200 and action in self.rewrites:
             payload = self.rewrites[action](payload)
         return status, out, payload
+
+    # -- what moto lacks (see iam_simulated) ------------------------------------------------
+    def _upstream(self, path: str, headers: dict[str, str]):
+        """One call to moto (action, parameters) -> (status, payload), signed as the client's."""
+
+        def call(action: str, params: Params) -> tuple[int, bytes]:
+            body = urlencode({"Action": action, "Version": "2010-05-08", **params}).encode()
+            status, _out, payload = self._forward(path, headers, body)
+            return status, payload
+
+        return call
+
+    def _local(self, action: str, params: Params, upstream) -> Answer:
+        status, payload = self.service_credentials.answer(action, params, upstream)
+        return status, {"Content-Type": "text/xml"}, payload
+
+    def _boundary_call(self, action: str, params: Params, upstream) -> Answer | None:
+        """Users' permissions boundaries: set, removed, and the deletion IAM refuses."""
+        xml = {"Content-Type": "text/xml"}
+        name = params.get("UserName", "")
+        if action in {"PutUserPermissionsBoundary", "DeleteUserPermissionsBoundary"}:
+            status, payload = upstream("GetUser", {"UserName": name})
+            if status != 200:
+                return status, xml, payload
+            if action == "PutUserPermissionsBoundary":
+                self.boundaries.by_user[name] = params["PermissionsBoundary"]
+            else:
+                self.boundaries.by_user.pop(name, None)
+            return 200, xml, simulated.response(action)
+        if action == "CreateUser" and params.get("PermissionsBoundary"):
+            self.boundaries.by_user[name] = params["PermissionsBoundary"]
+        if action == "DeleteUser" and self.service_credentials.holds(name):
+            message = "Cannot delete entity, must remove service-specific credentials first."
+            return 409, xml, simulated.error("DeleteConflict", message)
+        if action == "DeleteUser":
+            self.boundaries.by_user.pop(name, None)
+        return None
+
+    def _simulated(self, action: str, params: Params, payload: bytes, upstream) -> bytes:
+        """moto's successful answer, completed where IAM says more."""
+        if action == "GetCredentialReport" and self.complete_reports:
+            match = _CONTENT.search(payload)
+            if match is not None:
+                text = base64.b64decode(match.group(1)).decode("utf-8")
+                data = complete_report(text, self.root, upstream).encode("utf-8")
+                start, end = match.span(1)
+                payload = payload[:start] + base64.b64encode(data) + payload[end:]
+        elif action == "GetAccountSummary":
+            for entry in (root := ET.fromstring(payload)).iter(f"{{{NS}}}entry"):
+                key = entry.findtext(f"{{{NS}}}key")
+                if key in (summary := self.root.summary()):
+                    entry.find(f"{{{NS}}}value").text = str(summary[key])  # type: ignore[union-attr]
+            payload = ET.tostring(root, encoding="utf-8")
+        elif action == "GetUser":
+            ET.register_namespace("", NS)
+            root = ET.fromstring(payload)
+            for user in root.iter(f"{{{NS}}}User"):
+                self.boundaries.decorate(user)
+            payload = ET.tostring(root, encoding="utf-8")
+        return payload
 
     def _forward(self, path: str, headers: dict[str, str], body: bytes):
         connection = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=30)
@@ -195,6 +280,8 @@ class IAMProxy(LoopbackServer):
             container.remove(member)
         for container, member in members[offset : offset + size]:
             container.append(member)
+            if container.tag == f"{{{NS}}}UserDetailList":
+                self.boundaries.decorate(member)
         truncated = offset + size < len(members)
         for name in ("IsTruncated", "Marker"):
             for old in result.findall(f"{{{NS}}}{name}"):
