@@ -63,6 +63,7 @@ def leaf_paths(value: Any, path: str = "", opaque: frozenset[str] = frozenset())
 
 # -- the shipped schema: regenerated from the official extract --------------------------------
 
+
 def test_shipped_schema_is_what_the_generator_makes_from_the_official_extract():
     extract = official_extract()
     assert strict_rules.strict_schema() == build_strict_schema(extract)
@@ -82,6 +83,20 @@ def test_enum_captions_used_by_the_strict_profile_are_the_official_ones():
 
 # -- the mapping ----------------------------------------------------------------------------
 
+# The seed's raw users predate the credential facts (SSH keys, key use, …): their raw shape lacks
+# those fields, which is unknown, so the strict events list them as unknown attributes.
+SEED_UNKNOWN_CREDENTIAL_FACTS = [
+    "unmapped.access_keys_unused_90d",
+    "unmapped.access_keys_never_used",
+    "unmapped.signing_certificates_count",
+    "unmapped.ssh_keys_count",
+    "unmapped.service_credentials_count",
+    "unmapped.service_credential_services",
+    "unmapped.last_access_key_use_time",
+    "unmapped.last_access_key_use_service",
+    "unmapped.last_access_key_use_region",
+    "unmapped.permissions_boundary",
+]
 STRICT_PROGRAMMATIC_EVENT = {
     "activity_id": 2,
     "activity_name": "Collect",
@@ -117,7 +132,14 @@ STRICT_PROGRAMMATIC_EVENT = {
             ],
         },
     },
-    "unmapped": {"path": "/service-role/", "is_console_user": False, "access_keys_count": 2},
+    "unmapped": {
+        "path": "/service-role/",
+        "is_console_user": False,
+        "access_keys_count": 2,
+        "mfa_kinds": [],
+        "has_hardware_mfa": False,
+        "unknown_attributes": SEED_UNKNOWN_CREDENTIAL_FACTS,
+    },
     "cloud": {
         "provider": "AWS",
         "account": {"uid": "123456789012", "type": "AWS Account", "type_id": 10},
@@ -142,6 +164,9 @@ def test_console_seed_user_maps_to_a_valid_strict_event():
         "path": "/engineering/",
         "is_console_user": True,
         "access_keys_count": 1,
+        "mfa_kinds": ["virtual"],
+        "has_hardware_mfa": False,
+        "unknown_attributes": SEED_UNKNOWN_CREDENTIAL_FACTS,
     }
     assert validate_strict([event]) == []
 
@@ -213,6 +238,10 @@ def test_unknown_fields_go_to_unmapped_and_never_appear_as_null():
             "user.groups",
             "unmapped.is_console_user",
             "unmapped.access_keys_count",
+            *SEED_UNKNOWN_CREDENTIAL_FACTS[:6],
+            "unmapped.mfa_kinds",
+            "unmapped.has_hardware_mfa",
+            *SEED_UNKNOWN_CREDENTIAL_FACTS[6:],
         ],
     }
     assert validate_strict([event]) == []
@@ -433,6 +462,54 @@ SEED_OPAQUE = frozenset({"user.tags"})
 NOT_EMITTED = "not emitted"
 
 
+# A user with every credential fact known: a key used recently, one never used, a signing
+# certificate, an SSH key, a service credential, a FIDO key and a permissions boundary.
+CREDENTIAL_FACTS_USER = _with(
+    CONSOLE_USER,
+    UserId="AIDACREDENTIALFACTS",
+    AccessKeys=[
+        {
+            "AccessKeyId": None,
+            "Status": "Active",
+            "CreateDate": "2020-06-04T10:00:00Z",
+            "LastUsedDate": "2025-08-26T09:30:00Z",
+            "LastUsedService": "s3",
+            "LastUsedRegion": "eu-west-1",
+        },
+        {
+            "AccessKeyId": None,
+            "Status": "Active",
+            "CreateDate": "2021-03-15T14:30:00Z",
+            "LastUsedDate": None,
+            "LastUsedService": None,
+            "LastUsedRegion": None,
+        },
+    ],
+    MFADevices=[
+        {
+            "SerialNumber": "arn:aws:iam::123456789012:u2f/user/x/fido-1",
+            "EnableDate": "2021-01-01T00:00:00Z",
+            "Kind": "fido",
+        }
+    ],
+    SigningCertificates=[
+        {"CertificateId": None, "Status": "Active", "UploadDate": "2022-01-01T00:00:00Z"}
+    ],
+    SSHPublicKeys=[
+        {"SSHPublicKeyId": "APKAEXAMPLE", "Status": "Active", "UploadDate": "2022-01-01T00:00:00Z"}
+    ],
+    ServiceSpecificCredentials=[
+        {
+            "ServiceSpecificCredentialId": "ACCAEXAMPLE",
+            "ServiceName": "codecommit.amazonaws.com",
+            "Status": "Active",
+            "CreateDate": "2022-01-01T00:00:00Z",
+        }
+    ],
+    PermissionsBoundary="arn:aws:iam::aws:policy/PowerUserAccess",
+)
+
+
 def _coverage_events() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Records that exercise every branch of both mappers."""
     raws = [
@@ -449,6 +526,7 @@ def _coverage_events() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             Groups=None,
             UnknownFields={"MFADevices": "AccessDenied on iam:ListMFADevices"},
         ),
+        CREDENTIAL_FACTS_USER,
     ]
     records = records_for(*raws)
     return (
@@ -497,6 +575,19 @@ STRICT_FREE_FORM = {
     "unmapped.access_keys_count",
     "unmapped.unknown_fields",
     "unmapped.unknown_attributes",
+    # the credential facts (``strict_credentials``)
+    "unmapped.access_keys_unused_90d",
+    "unmapped.access_keys_never_used",
+    "unmapped.last_access_key_use_time",
+    "unmapped.last_access_key_use_service",
+    "unmapped.last_access_key_use_region",
+    "unmapped.signing_certificates_count",
+    "unmapped.ssh_keys_count",
+    "unmapped.service_credentials_count",
+    "unmapped.service_credential_services",
+    "unmapped.mfa_kinds",
+    "unmapped.has_hardware_mfa",
+    "unmapped.permissions_boundary",
 }
 
 

@@ -1,19 +1,38 @@
-"""What changed since the previous snapshot, and which changes matter for security (pure)."""
+"""What changed since the previous snapshot, and which changes matter for security (pure).
+
+Credentials are compared one by one in ``credential_changes`` (which also says which new
+credentials are findings, and why). A snapshot saved by an earlier version lacks the credential
+fields: they are unknown there, so the first comparison after an upgrade reports no new
+credential; access keys are then compared by their active count, as that version did.
+"""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from iam_assets.analysis.credential_changes import credential_changes
 from iam_assets.analysis.enrich import to_records
 from iam_assets.analysis.records import EnrichedUser, TrackedUser
 
 TRACKED = tuple(TrackedUser.__annotations__)  # the fields whose changes are tracked
+# The enriched columns ``tracked`` reads.
+SOURCE_COLUMNS = (
+    "user_id",
+    "user_name",
+    "is_console_user",
+    "has_mfa",
+    "active_access_keys",
+    "is_admin",
+    "groups",
+    "credentials",
+)
 
 
 def snapshot(frame: pd.DataFrame) -> dict[str, TrackedUser]:
     """The tracked fields of every user, keyed by user id, as plain JSON-able values."""
-    return {record["user_id"]: tracked(record) for record in to_records(frame)}
+    read = [column for column in SOURCE_COLUMNS if column in frame.columns]  # only what is kept
+    return {record["user_id"]: tracked(record) for record in to_records(frame[read])}
 
 
 def tracked(user: EnrichedUser) -> TrackedUser:
@@ -25,6 +44,7 @@ def tracked(user: EnrichedUser) -> TrackedUser:
         "active_access_keys": user["active_access_keys"],
         "is_admin": user["is_admin"],
         "groups": None if user["groups"] is None else sorted(user["groups"]),
+        **(user.get("credentials") or {}),  # type: ignore[typeddict-item]
     }
 
 
@@ -54,15 +74,17 @@ def diff(previous: Mapping[str, TrackedUser] | None, current: Mapping[str, Track
         changes.removed.append(previous[uid]["user_name"])
     for uid in sorted(set(previous) & set(current), key=lambda u: current[u]["user_name"]):
         before, after = previous[uid], current[uid]
-        what = _what_changed(before, after)
+        what, found = _what_changed(before, after)
         if what:
             changes.changed[after["user_name"]] = what
-            changes.findings.extend(_findings(before, after))
+            changes.findings.extend(_findings(before, after) + found)
     return changes
 
 
-def _what_changed(before: TrackedUser, after: TrackedUser) -> list[str]:
+def _what_changed(before: TrackedUser, after: TrackedUser) -> tuple[list[str], list[str]]:
+    """What changed, and the credential findings among it."""
     what: list[str] = []
+    credentials, found, compared = credential_changes(before, after)
     if before["has_mfa"] != after["has_mfa"]:
         what.append({True: "MFA enabled", False: "MFA lost"}.get(after["has_mfa"], "MFA unknown"))
     if before["is_console_user"] != after["is_console_user"]:
@@ -72,7 +94,8 @@ def _what_changed(before: TrackedUser, after: TrackedUser) -> list[str]:
             )
         )
     old_keys, new_keys = before["active_access_keys"], after["active_access_keys"]
-    if old_keys is not None and new_keys is not None and new_keys != old_keys:
+    by_count = "access_keys" not in compared  # keys not known one by one on both sides
+    if by_count and old_keys is not None and new_keys is not None and new_keys != old_keys:
         what.append("new active key" if new_keys > old_keys else "active key removed")
     if before["is_admin"] != after["is_admin"]:
         what.append(
@@ -84,9 +107,12 @@ def _what_changed(before: TrackedUser, after: TrackedUser) -> list[str]:
         what.append("joined " + ", ".join(joined))
     if left:
         what.append("left " + ", ".join(left))
+    if before["has_mfa"] is True and after["has_mfa"] is False:  # "MFA lost" says it all
+        credentials = [text for text in credentials if not text.startswith("MFA device removed")]
+    what += credentials
     if before["user_name"] != after["user_name"]:
         what.append(f"renamed from {before['user_name']}")
-    return what
+    return what, found
 
 
 def _findings(before: TrackedUser, after: TrackedUser) -> list[str]:

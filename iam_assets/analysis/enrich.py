@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from iam_assets.analysis import privilege
+from iam_assets.analysis import credentials, privilege
 from iam_assets.analysis.records import EnrichedUser
 from iam_assets.collect.arns import account_id
 from iam_assets.collect.timestamps import to_utc
@@ -36,13 +36,27 @@ ENRICHED_COLUMNS: dict[str, str] = {
     "is_admin": "boolean",
     "admin_inline": "boolean",
     "oldest_active_key_days": "Int64",
+    "access_keys_unused_90d": "Int64",
+    "access_keys_never_used": "Int64",
+    "last_key_use_at": "datetime64[ns, UTC]",
+    "last_key_use_service": "string",
+    "last_key_use_region": "string",
+    "active_signing_certificates": "Int64",
+    "active_ssh_keys": "Int64",
+    "active_service_credentials": "Int64",
+    "service_credential_services": "object",
+    "mfa_kinds": "object",
+    "has_hardware_mfa": "boolean",
+    "permissions_boundary": "string",
     "tags": "object",
     "groups": "object",
     "attached_policies": "object",
     "inline_policies": "object",
     "group_policies": "object",
     "unknown_fields": "object",
+    "credentials": "object",
 }
+_TIMES = ("created_at", "password_last_used_at", "last_key_use_at")
 
 
 def _count(items: list[Any] | None, keep=lambda _item: True) -> int | None:
@@ -87,6 +101,7 @@ def enrich_user(raw: Mapping[str, Any], now: datetime | None = None) -> Enriched
     """One raw user -> one enriched record of plain Python values (``None`` = unknown)."""
     has_mfa = _mfa_active(raw)
     console = raw["ConsoleAccessEnabled"]
+    now = now or datetime.now(UTC)
     record: EnrichedUser = {
         "user_id": raw["UserId"],
         "user_name": raw["UserName"],
@@ -110,9 +125,9 @@ def enrich_user(raw: Mapping[str, Any], now: datetime | None = None) -> Enriched
         "group_policies": _group_policies(raw["Groups"]),
         "unknown_fields": sorted(raw["UnknownFields"]),
         "admin_inline": raw.get("AdminInline"),
-        "oldest_active_key_days": _oldest_active_key_days(
-            raw["AccessKeys"], now or datetime.now(UTC)
-        ),
+        "oldest_active_key_days": _oldest_active_key_days(raw["AccessKeys"], now),
+        **credentials.credential_facts(raw, now),  # type: ignore[typeddict-item]
+        "credentials": credentials.identities(raw),
         "is_admin": None,  # decided below, from the policies above
     }
     record["is_admin"] = privilege.is_admin(record)
@@ -127,7 +142,7 @@ def enrich_users(
     frame = pd.DataFrame(
         [enrich_user(raw, now) for raw in raw_users], columns=list(ENRICHED_COLUMNS)
     )
-    for column in ("created_at", "password_last_used_at"):
+    for column in _TIMES:
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     frame = frame.astype(ENRICHED_COLUMNS)
     return frame.sort_values("user_name", kind="stable").reset_index(drop=True)

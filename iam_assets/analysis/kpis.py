@@ -11,7 +11,14 @@ RISKIEST_SHOWN = 10
 
 
 def risk_score(row: Mapping[str, Any]) -> int:
-    """A simple, explainable ranking: admin 50, console without MFA 30, old active key 15."""
+    """A simple, explainable ranking: admin 50, console without MFA 30, old active key 15, an
+    active key unused for 90+ days 10, something unread 5.
+
+    An unused active key is access nobody needs that still works: CIS AWS Foundations asks to
+    disable credentials unused for 45 days, and a leaked one is used by someone else first. It
+    weighs less than an old key (which is in use and never rotated). SSH keys, service
+    credentials, certificates and the MFA kind are not weighted: they are facts to review, not
+    risks in themselves (their appearance is a change-tracking finding)."""
     score = 0
     if row.get("is_admin") is True:
         score += 50
@@ -20,6 +27,9 @@ def risk_score(row: Mapping[str, Any]) -> int:
     days = row.get("oldest_active_key_days")
     if days is not None and not pd.isna(days) and days > OLD_KEY_DAYS:
         score += 15
+    unused = row.get("access_keys_unused_90d")
+    if unused is not None and not pd.isna(unused) and unused > 0:
+        score += 10
     if row.get("unknown_fields"):
         score += 5
     return score
@@ -49,7 +59,37 @@ def kpis(frame: pd.DataFrame) -> dict[str, Any]:
         "console_users_without_mfa": int(frame["console_without_mfa"].fillna(False).sum()),
         "users_with_unknown_fields": int((frame["unknown_fields"].map(len) > 0).sum()),
     }
+    figures |= credential_kpis(frame)
     return {key: value for key, value in figures.items() if value is not None}
+
+
+def credential_kpis(frame: pd.DataFrame) -> dict[str, Any]:
+    """Access keys unused for 90+ days and never used (keys, not users), users holding each kind
+    of credential beyond access keys, and the % of MFA users with a hardware or FIDO device.
+
+    A figure no user's facts are known for (every read denied, or raw users saved before these
+    facts were collected) is left out rather than charted as 0; users whose fact is unknown are
+    not counted."""
+
+    def total(column: str) -> int | None:
+        known = frame[column].dropna()
+        return int(known.sum()) if len(known) or not len(frame) else None
+
+    def holders(column: str) -> int | None:
+        known = frame[column].dropna()
+        return int((known > 0).sum()) if len(known) or not len(frame) else None
+
+    hardware = frame["has_hardware_mfa"][frame["has_mfa"].fillna(False).astype(bool)].dropna()
+    return {
+        "access_keys_unused_90d": total("access_keys_unused_90d"),
+        "access_keys_never_used": total("access_keys_never_used"),
+        "users_with_ssh_keys": holders("active_ssh_keys"),
+        "users_with_service_credentials": holders("active_service_credentials"),
+        "users_with_signing_certificates": holders("active_signing_certificates"),
+        "hardware_mfa_coverage_pct": round(100.0 * float(hardware.astype(bool).mean()), 1)
+        if len(hardware)
+        else None,
+    }
 
 
 def riskiest_users(frame: pd.DataFrame, limit: int = RISKIEST_SHOWN) -> str:
@@ -59,14 +99,16 @@ def riskiest_users(frame: pd.DataFrame, limit: int = RISKIEST_SHOWN) -> str:
     if not rows:
         return "_No user stands out._"
     lines = [
-        "| score | user | admin | console | MFA | active keys | oldest key (days) |",
-        "|---:|---|---|---|---|---:|---:|",
+        "| score | user | admin | console | MFA | active keys | oldest key (days)"
+        " | keys unused 90+ days |",
+        "|---:|---|---|---|---|---:|---:|---:|",
     ]
     for score, row in rows:
         lines.append(
             f"| {score} | `{row['user_name']}` | {_show(row['is_admin'])}"
             f" | {_show(row['is_console_user'])} | {_show(row['has_mfa'])}"
-            f" | {_show(row['active_access_keys'])} | {_show(row['oldest_active_key_days'])} |"
+            f" | {_show(row['active_access_keys'])} | {_show(row['oldest_active_key_days'])}"
+            f" | {_show(row.get('access_keys_unused_90d'))} |"
         )
     return "\n".join(lines)
 

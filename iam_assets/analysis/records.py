@@ -8,7 +8,7 @@ change-tracking snapshot (``changes.snapshot``), what is saved between runs.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class EnrichedUser(TypedDict):
@@ -31,12 +31,27 @@ class EnrichedUser(TypedDict):
     is_admin: bool | None
     admin_inline: bool | None  # an inline policy document allows *:* (None: not read)
     oldest_active_key_days: int | None  # None: no active key, or unknown
+    # Credentials beyond the password (``analysis.credentials``); None: unknown
+    access_keys_unused_90d: int | None  # active keys last used (or, never used, created) 90+ d ago
+    access_keys_never_used: int | None  # active keys never used
+    last_key_use_at: datetime | str | None  # the most recent use of any key; None: none, unknown
+    last_key_use_service: str | None
+    last_key_use_region: str | None
+    active_signing_certificates: int | None
+    active_ssh_keys: int | None
+    active_service_credentials: int | None
+    service_credential_services: list[str] | None  # of the active ones, sorted
+    mfa_kinds: list[str] | None  # sorted distinct: "fido", "hardware", "virtual"
+    has_hardware_mfa: bool | None  # a FIDO or hardware device
+    permissions_boundary: str | None  # the boundary policy's ARN; "" none
     tags: dict[str, str] | None
     groups: list[str] | None
     attached_policies: list[str] | None
     inline_policies: list[str] | None
     group_policies: list[str] | None  # the policies of all the user's groups, merged
     unknown_fields: list[str]  # the raw fields whose read was denied
+    # kind -> {identity: status, an MFA device's kind}, None unknown (``credentials.identities``)
+    credentials: dict[str, dict[str, str] | None]
 
 
 class TrackedUser(TypedDict):
@@ -48,3 +63,10 @@ class TrackedUser(TypedDict):
     active_access_keys: int | None
     is_admin: bool | None
     groups: list[str] | None  # sorted
+    # Credential identity -> status (an MFA device: its kind); None: unknown. Absent from the
+    # snapshots of earlier versions, which is unknown too (``changes`` reads them with ``get``).
+    access_keys: NotRequired[dict[str, str] | None]
+    signing_certificates: NotRequired[dict[str, str] | None]
+    ssh_keys: NotRequired[dict[str, str] | None]
+    service_credentials: NotRequired[dict[str, str] | None]
+    mfa_devices: NotRequired[dict[str, str] | None]

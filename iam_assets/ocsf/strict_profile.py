@@ -10,16 +10,21 @@ keep both in step. Pure functions over plain data, no Dagster.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from collections.abc import Iterable
+from typing import Any
 
 from iam_assets.analysis.privilege import ADMIN_POLICY, is_admin
 from iam_assets.analysis.records import EnrichedUser
 from iam_assets.collect.arns import account_id
-from iam_assets.collect.timestamps import to_utc
-from iam_assets.ocsf import sekoia_profile
+from iam_assets.ocsf import sekoia_profile, strict_credentials
+from iam_assets.ocsf.strict_common import (  # re-exported: the mapping tables use them
+    CONSTANT,
+    MappingRow,
+    constant_row,
+    constant_rows,
+    epoch_millis,
+)
+from iam_assets.ocsf.strict_common import put as _put
 
 OCSF_VERSION = "1.6.0"
 PRODUCT = {"name": "AWS IAM", "vendor_name": "AWS"}
@@ -47,31 +52,6 @@ CLASS_ATTRIBUTES: dict[str, Any] = {
         "severity",
     )
 }
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class MappingRow(NamedTuple):
-    """One row of a mapping table: where a value comes from, where it goes, and how."""
-
-    source: str
-    path: str
-    rule: str
-
-
-CONSTANT = "(constant)"
-
-
-def constant_row(path: str, value: Any, note: str = "") -> MappingRow:
-    """A row for a value the mapper always emits; the rule shows it as JSON, then ``(note)``."""
-    shown = f"`{json.dumps(value, ensure_ascii=False)}`"
-    return MappingRow(CONSTANT, path, f"{shown} ({note})" if note else shown)
-
-
-def constant_rows(values: Mapping[str, Any]) -> tuple[MappingRow, ...]:
-    """A constant row for each path -> value, in order."""
-    return tuple(constant_row(path, value) for path, value in values.items())
-
-
 # The strict mapping as data. Keep in step with ``strict_user_inventory_event``: a test checks
 # that every path the mapper emits has a row, and that constant rows show the emitted value.
 STRICT_MAPPING: tuple[MappingRow, ...] = (
@@ -128,7 +108,9 @@ STRICT_MAPPING: tuple[MappingRow, ...] = (
     MappingRow(
         "AccessKeys",
         "user.programmatic_credentials",
-        "not emitted: its `uid` is required and the enriched record keeps counts, not key ids",
+        "not emitted: its `uid` is required, and the credential report tells no access key or"
+        " certificate id, so the bulk strategy could not give one; the facts of the user's"
+        " credentials are in `unmapped` (below), the same from both strategies",
     ),
     MappingRow("Path", "unmapped.path", "as is (OCSF user has no path)"),
     MappingRow(
@@ -141,6 +123,7 @@ STRICT_MAPPING: tuple[MappingRow, ...] = (
         "unmapped.access_keys_count",
         "number of Active keys (no standard count); omitted when unknown",
     ),
+    *strict_credentials.CREDENTIAL_ROWS,
     MappingRow(
         "UnknownFields",
         "unmapped.unknown_fields",
@@ -153,12 +136,6 @@ STRICT_MAPPING: tuple[MappingRow, ...] = (
         " omitted when none",
     ),
 )
-
-
-def epoch_millis(value: datetime | str | None) -> int | None:
-    """ISO 8601 string or datetime -> whole Unix milliseconds (OCSF ``timestamp_t``), UTC."""
-    moment = to_utc(value)
-    return None if moment is None else (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 def user_type_id(user: EnrichedUser) -> int:
@@ -191,14 +168,6 @@ def strict_user_inventory_event(user: EnrichedUser) -> dict[str, Any]:
         event["metadata"]["profiles"] = ["cloud"]
         event["cloud"] = sekoia_profile.cloud(account)
     return event
-
-
-def _put(holder: dict[str, Any], key: str, value: Any, path: str, unknown: list[str]) -> None:
-    """``holder[key] = value``; an unknown (``None``) value is omitted and its path listed."""
-    if value is None:
-        unknown.append(path)
-    else:
-        holder[key] = value
 
 
 def _ldap_person(user: EnrichedUser, created: int | None, unknown: list[str]) -> dict[str, Any]:
@@ -241,6 +210,7 @@ def _unmapped(user: EnrichedUser, unknown: list[str]) -> dict[str, Any]:
     _put(unmapped, "is_console_user", console, "unmapped.is_console_user", unknown)
     keys = user.get("active_access_keys")
     _put(unmapped, "access_keys_count", keys, "unmapped.access_keys_count", unknown)
+    unmapped |= strict_credentials.credential_facts(user, unknown)
     if user.get("unknown_fields"):
         unmapped["unknown_fields"] = list(user["unknown_fields"])
     if unknown:
