@@ -17,7 +17,7 @@ from iam_assets.deliver.asset_api_config import validate_asset_api_config
 from iam_assets.deliver.endpoint_config import EndpointConfigError
 from iam_assets.deliver.sekoia_assets import SekoiaAssetClient
 from iam_assets.deliver.sink import DeliveryError
-from iam_assets.ocsf import asset_items, sekoia_profile
+from iam_assets.ocsf import asset_items, rules, sekoia_profile
 from iam_assets_tests.support.asset_api_double import model_problem
 from iam_assets_tests.support.product_page import CONSOLE_USER, CREATED_EPOCH, PROGRAMMATIC_USER
 
@@ -295,3 +295,22 @@ def test_bad_configuration_names_the_variable_never_the_key(url, key, connector,
     with pytest.raises(EndpointConfigError, match=variable) as raised:
         validate_asset_api_config(url, key, connector)
     assert not key or key not in str(raised.value)
+
+
+def test_the_readme_table_of_asset_items_has_exactly_the_paths_the_mapper_emits():
+    """The third mapping table (README, ``mapping_table``) cannot drift from the items."""
+    from iam_assets_tests.test_ocsf_strict import leaf_paths
+
+    admin = copy.deepcopy(CONSOLE_USER)
+    admin["AttachedPolicies"] = ["AdministratorAccess"]
+    admin["Groups"] = [{"GroupName": "ops", "AttachedPolicies": [], "InlinePolicies": []}]
+    items, _ = asset_items.asset_items(records(admin, PROGRAMMATIC_USER))
+    emitted = {path for item in items for path in leaf_paths(item)}
+    rows = {row.path for row in asset_items.ASSET_ITEM_MAPPING}
+    assert emitted - {"user.groups"} == rows  # an empty list: the groups row's `[]`
+    assert not rows & set(asset_items.NOT_IN_MODEL)
+    for item in items:  # constant rows show the value the items carry
+        for row in asset_items.ASSET_ITEM_MAPPING:
+            if row.source == "(constant)":
+                value = rules.get_path(item, row.path)
+                assert f"`{json.dumps(value, ensure_ascii=False)}`" in row.rule, row

@@ -190,7 +190,7 @@ def test_demo_commands_print_the_count_the_outbox_and_then_the_changes(tmp_path)
 
     first = demo()
     assert f"Delivered {len(DEMO_USERS)} OCSF events" in first
-    assert "Asset checks: 9 of 9 passed." in first
+    assert "Asset checks: 10 of 10 passed." in first
     assert "Since the previous snapshot: 0 added, 0 removed, 0 changed." in first
     (written,) = outbox.glob("*.jsonl")
     assert str(written) in first

@@ -34,6 +34,7 @@ def test_code_location_loads_the_whole_lineage(module):
     checks = {key.name for key in graph.asset_check_keys}
     assert checks == {key.name for check in CHECKS for key in check.check_keys} | {
         "iam_fields_known",  # emitted by raw_iam_users itself
+        "root_account_secure",  # likewise
         "security_relevant_changes",  # emitted by enriched_iam_users itself
         "change_tracking_state",  # likewise
         "freshness_check",  # no delivery for 26 hours

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from iam_assets.demo.seed import DEMO_USERS
 from iam_assets_tests.support.dagster_dev import REPO, graphql, location_name, running_dagster_dev
 
 GRAPH_ASSETS = {
@@ -67,6 +68,7 @@ def test_the_daily_job_runs_through_the_webserver_and_its_checks_pass(dagster_de
         ("ocsf_user_inventory", "ocsf_one_event_per_user"),
         ("ocsf_user_inventory", "ocsf_event_size"),
         ("raw_iam_users", "iam_fields_known"),
+        ("raw_iam_users", "root_account_secure"),
     ]:
         (execution,) = graphql(dagster_dev, CHECKS_QUERY, path=[asset], name=check)[
             "assetCheckExecutions"
@@ -78,6 +80,49 @@ def test_the_daily_job_runs_through_the_webserver_and_its_checks_pass(dagster_de
     data = graphql(dagster_dev, "{ assetNodes { assetKey { path } } }")
     names = {"/".join(node["assetKey"]["path"]) for node in data["assetNodes"]}
     assert names == GRAPH_ASSETS
+
+    # The credential KPIs and the root user's figures, as the UI charts them.
+    raw = latest_figures(dagster_dev, "raw_iam_users", run_id)
+    assert (raw["root_mfa_active"], raw["root_active_access_keys"]) == (1, 0)
+    enriched = latest_figures(dagster_dev, "enriched_iam_users", run_id)
+    with_ssh = [user for user in DEMO_USERS if user.ssh_keys]
+    with_mfa = [user for user in DEMO_USERS if user.mfa and not user.deactivate_mfa]
+    hardware = [user for user in with_mfa if user.mfa_kind in {"hardware", "fido"}]
+    assert enriched["users_with_ssh_keys"] == len(with_ssh)
+    assert enriched["users_with_signing_certificates"] == 1
+    assert enriched["hardware_mfa_coverage_pct"] == pytest.approx(
+        100 * len(hardware) / len(with_mfa), abs=0.1
+    )
+    assert "access_keys_unused_90d" in enriched and "access_keys_never_used" in enriched
+
+
+FIGURES_QUERY = """
+query Figures($path: [String!]!) {
+  assetOrError(assetKey: {path: $path}) {
+    ... on Asset {
+      assetMaterializations(limit: 1) {
+        runId
+        metadataEntries {
+          label
+          ... on IntMetadataEntry { intValue }
+          ... on FloatMetadataEntry { floatValue }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def latest_figures(url: str, asset: str, run_id: str) -> dict[str, float]:
+    """The numbers of ``asset``'s latest materialisation, read over the UI's GraphQL API."""
+    (latest,) = graphql(url, FIGURES_QUERY, path=[asset])["assetOrError"]["assetMaterializations"]
+    assert latest["runId"] == run_id
+    return {
+        entry["label"]: entry.get("intValue", entry.get("floatValue"))
+        for entry in latest["metadataEntries"]
+        if "intValue" in entry or "floatValue" in entry
+    }
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

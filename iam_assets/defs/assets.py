@@ -11,11 +11,11 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from iam_assets.analysis import changes, enrich, kpis
+from iam_assets.analysis import changes, credentials, enrich, kpis
 from iam_assets.analysis.snapshot_store import STATE_VARIABLE, StateReport
 from iam_assets.defs import keys
 from iam_assets.defs.aws_resource import IAMResource
-from iam_assets.defs.checks import collection_result
+from iam_assets.defs.checks import collection_result, root_account_result
 from iam_assets.defs.delivery_assets import INTAKE, build_delivery_assets
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
 from iam_assets.defs.state_resource import SnapshotStoreResource
@@ -28,6 +28,10 @@ PREVIEW_COLUMNS = [
     "is_console_user",
     "has_mfa",
     "active_access_keys",
+    "access_keys_unused_90d",
+    "mfa_kinds",
+    "active_ssh_keys",
+    "active_service_credentials",
     "is_admin",
     "password_last_used_at",
     "groups",
@@ -55,12 +59,21 @@ IAM_FIELDS_KNOWN = (
 )
 
 
+ROOT_ACCOUNT_SECURE = (
+    "The AWS account's root user has MFA and no active access keys or signing certificates"
+    " (from the credential report's <root_account> row, else GetAccountSummary). WARN when it"
+    " does not, or when that could not be read."
+)
+
+
 def collect_raw_users(
     context: dg.AssetExecutionContext, iam: IAMResource
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """Every IAM user of the AWS account, in the raw shape of the Sekoia.io AWS IAM connector:
-    path, creation date, password last used, access keys, MFA devices, console access, tags,
-    groups and policy names. Denied reads stay unknown and are listed per user."""
+    path, creation date, password last used, access keys (with their last use), MFA devices
+    (with their kind), console access, tags, groups and policy names, plus signing
+    certificates, SSH keys, service-specific credentials and the permissions boundary; and the
+    root user's MFA and keys. Denied reads stay unknown and are listed per user."""
     result = iam.collect(account_of(context), note=context.log.warning)
     unknown = result.unknown_fields
     if unknown:
@@ -92,15 +105,20 @@ def collect_raw_users(
             "iam_calls_by_action": dg.MetadataValue.json(dict(sorted(result.calls.items()))),
             "throttled_calls_waited_out": result.throttle_waits,
             "collection_seconds": round(result.seconds, 2),
+            # The root user, charted across materialisations (unknown figures left out).
+            **credentials.root_account_kpis(result.root_account),
+            "root_account": dg.MetadataValue.json(dict(result.root_account or {})),
         },
     )
     yield collection_result(result.users, rejected)
+    yield root_account_result(result.root_account)
 
 
 # The checks enrich_raw_users evaluates itself, with the two snapshots it compares.
 SECURITY_CHANGES = (
-    "WARN when a change since the previous snapshot matters: an admin without MFA appeared, or a"
-    " console user lost MFA."
+    "WARN when a change since the previous snapshot matters: an admin without MFA appeared, a"
+    " console user lost MFA, or an existing user gained (or got back) an active credential: an"
+    " access key, SSH key, service-specific credential or signing certificate."
 )
 CHANGE_TRACKING_STATE = (
     "WARN when the previous snapshot could not be read (it is moved aside and tracking restarts)"
@@ -111,9 +129,11 @@ CHANGE_TRACKING_STATE = (
 def enrich_raw_users(
     context: dg.AssetExecutionContext, raw_iam_users: list[dict], state: SnapshotStoreResource
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
-    """One row per IAM user with derived columns: is_console_user, has_mfa, active access keys,
-    console users without MFA, admin, oldest active key. Unknown values are <NA>, never False.
-    Metadata: security KPIs, the riskiest users, and what changed since the previous snapshot."""
+    """One row per IAM user with derived columns: is_console_user, has_mfa and the MFA kinds,
+    active access keys, keys unused for 90+ days or never used, SSH keys, service credentials,
+    signing certificates, console users without MFA, admin, oldest active key. Unknown values
+    are <NA>, never False. Metadata: security KPIs, the riskiest users, and what changed since
+    the previous snapshot (new credentials included)."""
     frame = enrich.enrich_users(raw_iam_users)
     current = changes.snapshot(frame)
     account = account_of(context)
@@ -207,7 +227,10 @@ def build_assets(
             key=keys.RAW_USERS,
             kinds={"aws", "python"},
             pool=keys.IAM_POOL,
-            check_specs=[check("iam_fields_known", keys.RAW_USERS, IAM_FIELDS_KNOWN)],
+            check_specs=[
+                check("iam_fields_known", keys.RAW_USERS, IAM_FIELDS_KNOWN),
+                check("root_account_secure", keys.RAW_USERS, ROOT_ACCOUNT_SECURE),
+            ],
             **common,
         )(collect_raw_users),
         dg.asset(

@@ -18,6 +18,7 @@ MEMBER_ROLE_VARIABLE = "IAM_ASSETS_MEMBER_ROLE_NAME"
 EXTERNAL_ID_VARIABLE = "IAM_ASSETS_EXTERNAL_ID"
 STRATEGY_VARIABLE = "IAM_ASSETS_STRATEGY"
 WORKERS_VARIABLE = "IAM_ASSETS_MAX_WORKERS"
+SSH_KEYS_VARIABLE = "IAM_ASSETS_READ_SSH_KEYS"
 
 
 class AWSCredentialsMissing(RuntimeError):
@@ -50,6 +51,11 @@ class IAMResource(ResourceWithBoto3Configuration):
         default=4,
         description=f"Users read in parallel by per-user calls ({WORKERS_VARIABLE}); size it to"
         " the account's IAM throttle",
+    )
+    read_ssh_keys: bool = Field(
+        default=True,
+        description=f"Read each user's SSH public keys ({SSH_KEYS_VARIABLE}): one IAM call per"
+        " user in both strategies; false leaves them unread",
     )
     strategy: str = Field(
         default="auto",
@@ -150,6 +156,7 @@ class IAMResource(ResourceWithBoto3Configuration):
             strategy=self.strategy,
             max_workers=self.max_workers,
             note=note,
+            read_ssh_keys=self.read_ssh_keys,
         )
         result.account_id = account
         return result

@@ -6,6 +6,7 @@ from typing import Any
 
 import dagster as dg
 
+from iam_assets.analysis import credentials
 from iam_assets.defs import keys
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
 from iam_assets.defs.sink_resources import EventSinkResource
@@ -133,6 +134,39 @@ def collection_result(
         severity=dg.AssetCheckSeverity.WARN,
         description=result.description,
         metadata={**result.metadata, **counts},
+    )
+
+
+# The root account's facts the check must know to pass (a password's last use is not one).
+ROOT_FACTS = {
+    "MFAActive": "MFA state",
+    "ActiveAccessKeys": "active access keys",
+    "ActiveSigningCertificates": "active signing certificates",
+}
+
+
+def root_account_result(root: Mapping[str, Any] | None) -> dg.AssetCheckResult:
+    """``root_account_secure``, evaluated by the raw asset: WARN when the AWS account's root user
+    has no MFA, or active access keys or signing certificates (AWS and CIS: it should have MFA
+    and no keys), or when one of those could not be read (a pass needs them known)."""
+    root = root or {}
+    problems = credentials.root_account_problems(root)
+    unknown = root.get("UnknownFields") or {}
+    problems += [
+        f"the root account's {words} could not be read ({unknown.get(fact, 'not collected')})"
+        for fact, words in ROOT_FACTS.items()
+        if root.get(fact) is None
+    ]
+    return dg.AssetCheckResult(
+        check_name="root_account_secure",
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(problems)
+        or "The root user has MFA and no active access keys or signing certificates.",
+        metadata={
+            "root_account": dg.MetadataValue.json(dict(root)),
+            "source": root.get("Source") or "unknown",
+        },
     )
 
 

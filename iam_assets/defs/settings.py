@@ -16,6 +16,7 @@ from iam_assets.defs.aws_resource import (
     EXTERNAL_ID_VARIABLE,
     MEMBER_ROLE_VARIABLE,
     ROLE_VARIABLE,
+    SSH_KEYS_VARIABLE,
     STRATEGY_VARIABLE,
     WORKERS_VARIABLE,
     IAMResource,
@@ -76,6 +77,7 @@ def iam_resource_from_env() -> IAMResource:
         member_role_name=os.environ.get(MEMBER_ROLE_VARIABLE) or accounts.DEFAULT_ROLE_NAME,
         strategy=os.environ.get(STRATEGY_VARIABLE) or "auto",
         max_workers=env_int(WORKERS_VARIABLE, default=4, minimum=1),
+        read_ssh_keys=env_flag(SSH_KEYS_VARIABLE, default=True),
         role_arn=dg.EnvVar(ROLE_VARIABLE) if os.environ.get(ROLE_VARIABLE) else None,
         external_id=dg.EnvVar(EXTERNAL_ID_VARIABLE)
         if os.environ.get(EXTERNAL_ID_VARIABLE)
@@ -141,10 +143,13 @@ def env_int(variable: str, *, default: int, minimum: int) -> int:
     return number
 
 
-def env_flag(variable: str) -> bool:
-    """A yes/no setting: unset or false/0/no/off is no, true/1/yes/on is yes, else an error."""
+def env_flag(variable: str, *, default: bool = False) -> bool:
+    """A yes/no setting: false/0/no/off is no, true/1/yes/on is yes, unset is ``default``, else
+    an error naming the variable."""
     value = (os.environ.get(variable) or "").strip().lower()
-    if value in {"", "false", "0", "no", "off"}:
+    if not value:
+        return default
+    if value in {"false", "0", "no", "off"}:
         return False
     if value in {"true", "1", "yes", "on"}:
         return True

@@ -39,6 +39,6 @@ def validate_asset_api_config(
             f"{CONNECTOR_VARIABLE} must be the UUID of the asset connector (Sekoia.io: Assets ->"
             " Asset connectors), such as 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
         ) from None
-    if key and key.strip() and key.strip() in connector_uuid:
+    if len(key.strip()) >= 16 and key.strip() in connector_uuid:  # pasted in the wrong place
         raise EndpointConfigError(f"{CONNECTOR_VARIABLE} holds the API key: swap the values")
     return base, connector

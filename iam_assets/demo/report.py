@@ -23,10 +23,12 @@ def main() -> int:
         if not delivered:
             print("No delivery recorded yet: run `make demo` first.", file=sys.stderr)
             return 1
+        # The latest run, and only the copies it made (an earlier run may have fed another).
+        run_id = max(delivered, key=lambda entry: entry[0].timestamp)[0].run_id
+        delivered = [entry for entry in delivered if entry[0].run_id == run_id]
         for event, count_key, what, _label, _destination in delivered:
             count = event.asset_materialization.metadata[count_key].value
             print(f"Delivered {count} {what} (run {event.run_id}).")
-        run_id = delivered[0][0].run_id
         evaluations = [
             log.dagster_event.event_specific_data
             for log in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
