@@ -36,6 +36,7 @@ from iam_assets_tests.support.credential_reports import (
     reworked_report,
 )
 from iam_assets_tests.support.iam_proxy import IAMProxy
+from iam_assets_tests.support.strategies import IGNORED_BY_COMPARISON, comparable
 
 POLICY_FILE = Path(collector.__file__).with_name("iam_policy.json")
 MINIMUM_POLICY_FILE = Path(collector.__file__).with_name("iam_policy_minimum.json")
@@ -222,28 +223,6 @@ def test_generated_users_are_varied():
 
 # -- the bulk strategy ---------------------------------------------------------------------
 # What only one side can know: key and certificate ids (per-user), inline documents (bulk).
-IGNORED_BY_COMPARISON = (
-    "AccessKeys[].AccessKeyId",
-    "SigningCertificates[].CertificateId",
-    "AdminInline",
-)
-
-
-def comparable(user: dict) -> dict:
-    user = dict(user)
-    user.pop("AdminInline")
-    for listing, id_key, order in (
-        ("AccessKeys", "AccessKeyId", ("CreateDate", "Status")),
-        ("SigningCertificates", "CertificateId", ("UploadDate", "Status")),
-    ):
-        if user[listing] is not None:
-            user[listing] = sorted(
-                ({k: v for k, v in item.items() if k != id_key} for item in user[listing]),
-                key=lambda item, order=order: tuple(item[k] or "" for k in order),
-            )
-    return user
-
-
 def test_both_strategies_produce_the_same_raw_users(iam_admin, iam_proxy):
     users = DEMO_USERS + generated_users(40)
     seed_users(iam_admin, users)

@@ -38,6 +38,7 @@ from iam_assets_tests.support.credential_reports import (
 )
 from iam_assets_tests.support.iam_proxy import IAMProxy
 from iam_assets_tests.support.iam_simulated import RootUser
+from iam_assets_tests.support.strategies import comparable
 
 MINIMUM_POLICY = Path(collector.__file__).with_name("iam_policy_minimum.json")
 
@@ -49,23 +50,6 @@ def collect(proxy, strategy, **kwargs):
 
 def by_name(result):
     return {user["UserName"]: user for user in result.users}
-
-
-def comparable(user: dict) -> dict:
-    """A raw user without what only one strategy can know (key and certificate ids, inline
-    documents), its keys and certificates in a stable order."""
-    user = dict(user)
-    user.pop("AdminInline")
-    for listing, id_key, order in (
-        ("AccessKeys", "AccessKeyId", ("CreateDate", "Status")),
-        ("SigningCertificates", "CertificateId", ("UploadDate", "Status")),
-    ):
-        if user[listing] is not None:
-            user[listing] = sorted(
-                ({k: v for k, v in item.items() if k != id_key} for item in user[listing]),
-                key=lambda item, order=order: tuple(item[k] or "" for k in order),
-            )
-    return user
 
 
 @pytest.fixture

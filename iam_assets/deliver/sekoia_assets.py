@@ -15,8 +15,7 @@ delivery with counts. Retries, deadlines and redirects follow ``retries.py``.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -61,13 +60,7 @@ class SekoiaAssetClient:
         allow_http: bool = False,
         batch_items: int = DEFAULT_BATCH_ITEMS,
         batch_bytes: int = DEFAULT_BATCH_BYTES,
-        timeout: float = 60.0,
-        max_attempts: int = 6,
-        max_retry_seconds: float = 300.0,
-        retry_after_cap: float = 60.0,
-        backoff_initial: float = 1.0,
-        backoff_max: float = 30.0,
-        sleep: Callable[[float], None] = time.sleep,
+        **policy: Any,
     ) -> None:
         self._base, self._connector = validate_asset_api_config(
             url, key, connector_uuid, allow_http=allow_http
@@ -75,15 +68,7 @@ class SekoiaAssetClient:
         self._key = key
         self._batch_items = batch_items
         self._batch_bytes = batch_bytes
-        self._policy = RetryPolicy(
-            timeout=timeout,
-            max_attempts=max_attempts,
-            max_retry_seconds=max_retry_seconds,
-            retry_after_cap=retry_after_cap,
-            backoff_initial=backoff_initial,
-            backoff_max=backoff_max,
-            sleep=sleep,
-        )
+        self._policy = RetryPolicy(**policy)  # timeout, attempts, backoff, sleep
 
     @property
     def endpoint(self) -> str:

@@ -15,8 +15,7 @@ with what to fix.
 
 import gzip
 import json
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -76,28 +75,14 @@ class SekoiaIntakeClient:
         batch_events: int = DEFAULT_BATCH_EVENTS,
         batch_bytes: int = DEFAULT_BATCH_BYTES,
         compress: bool = True,
-        timeout: float = 60.0,
-        max_attempts: int = 6,
-        max_retry_seconds: float = 300.0,
-        retry_after_cap: float = 60.0,
-        backoff_initial: float = 1.0,
-        backoff_max: float = 30.0,
-        sleep: Callable[[float], None] = time.sleep,
+        **policy: Any,
     ) -> None:
         self._base = validate_intake_config(url, key, allow_http=allow_http)
         self._key = key
         self._batch_events = batch_events
         self._batch_bytes = batch_bytes
         self._compress = compress
-        self._policy = RetryPolicy(
-            timeout=timeout,
-            max_attempts=max_attempts,
-            max_retry_seconds=max_retry_seconds,
-            retry_after_cap=retry_after_cap,
-            backoff_initial=backoff_initial,
-            backoff_max=backoff_max,
-            sleep=sleep,
-        )
+        self._policy = RetryPolicy(**policy)  # timeout, attempts, backoff, sleep
 
     @property
     def endpoint(self) -> str:

@@ -1,0 +1,25 @@
+"""What the two collection strategies must agree on: a raw user without what only one of them
+can know (key and certificate ids: the credential report has none; inline documents: read by
+bulk only), its keys and certificates in a stable order."""
+
+IGNORED_BY_COMPARISON = (
+    "AccessKeys[].AccessKeyId",
+    "SigningCertificates[].CertificateId",
+    "AdminInline",
+)
+
+
+def comparable(user: dict) -> dict:
+    """``user`` as both strategies must read it alike."""
+    user = dict(user)
+    user.pop("AdminInline")
+    for listing, id_key, order in (
+        ("AccessKeys", "AccessKeyId", ("CreateDate", "Status")),
+        ("SigningCertificates", "CertificateId", ("UploadDate", "Status")),
+    ):
+        if user[listing] is not None:
+            user[listing] = sorted(
+                ({k: v for k, v in item.items() if k != id_key} for item in user[listing]),
+                key=lambda item, order=order: tuple(item[k] or "" for k in order),
+            )
+    return user
