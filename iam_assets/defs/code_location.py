@@ -20,7 +20,9 @@ from iam_assets.defs.settings import (
 from iam_assets.defs.sink_resources import EventSinkResource
 from iam_assets.defs.state_resource import SnapshotStoreResource
 
+# Destination -> its leaf asset and the resource key of its sink.
 LEAVES = {INTAKE: DELIVERED, ASSETS: ASSET_INVENTORY}
+SINK_KEYS = {INTAKE: "intake", ASSETS: "asset_inventory"}
 
 
 def build_definitions(
@@ -42,8 +44,9 @@ def build_definitions(
     The in-process executor runs the chain in one process: the graph is a straight line, so
     subprocess-per-step would only add start-up time.
     """
-    sinks = {INTAKE: intake, ASSETS: asset_inventory}
-    destinations = tuple(name for name, sink in sinks.items() if sink is not None)
+    chosen = {INTAKE: intake, ASSETS: asset_inventory}
+    given = {name: sink for name, sink in chosen.items() if sink is not None}
+    destinations = tuple(given)
     if not destinations:
         raise ValueError("the inventory needs a destination: intake, asset_inventory or both")
     partitions_def = aws_accounts if accounts is not None else None
@@ -61,8 +64,7 @@ def build_definitions(
         sensors=sensors,
         resources={
             "iam": iam,
-            **({"intake": intake} if intake is not None else {}),
-            **({"asset_inventory": asset_inventory} if asset_inventory is not None else {}),
+            **{SINK_KEYS[name]: sink for name, sink in given.items()},
             "state": state or snapshot_store_from_env(),
             "notifier": notifier or notifier_from_env(),
             # a wrong IAM_ASSETS_OCSF_PROFILE fails here, at load, before any run reads IAM

@@ -103,12 +103,13 @@ def deliver_to_asset_inventory(
         context.log.error(f"No asset item for {user['user']}: {user['reason']}")
     report, metadata = _deliver(context, asset_inventory.sink(context.run.run_id), items, "items")
     metadata["receipts"] = dg.MetadataValue.json(report.receipts[:100])
+    metadata["held_back_users"] = dg.MetadataValue.json(held_back)
     not_sent = held_back + [
         {"user": item["user"], "reason": f"{item['bytes']} bytes, over the limit"}
         for item in report.skipped
     ]
     return dg.MaterializeResult(
-        metadata={**metadata, "held_back_users": dg.MetadataValue.json(held_back)},
+        metadata=metadata,
         check_results=[
             dg.AssetCheckResult(
                 check_name="asset_items_complete",

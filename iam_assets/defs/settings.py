@@ -117,8 +117,8 @@ def destinations_from_env() -> tuple[str, ...]:
 
 
 def sinks_from_env(
-    intake: Callable[[], EventSinkResource] = lambda: sekoia_intake_from_env(),
-    assets: Callable[[], EventSinkResource] = lambda: sekoia_asset_inventory_from_env(),
+    intake: Callable[[], EventSinkResource] = sekoia_intake_from_env,
+    assets: Callable[[], EventSinkResource] = sekoia_asset_inventory_from_env,
 ) -> dict[str, EventSinkResource | None]:
     """The destination resources ``IAM_ASSETS_DESTINATIONS`` chooses, as ``build_definitions``
     takes them; ``intake`` and ``assets`` make each one (the demo gives local outboxes)."""

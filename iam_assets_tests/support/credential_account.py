@@ -1,6 +1,13 @@
 """An AWS account (moto behind the IAM proxy) whose users each show one credential fact: keys
 used and idle, SSH keys, signing certificates, service-specific credentials, MFA devices of every
-kind, a permissions boundary; shared by the collection and the graph tests."""
+kind, a permissions boundary; shared by the collection and the graph tests.
+
+Not a double: it only calls the IAM API as the IAM API reference names it (CreateUser,
+CreateAccessKey, UpdateAccessKey, UploadSSHPublicKey, UpdateSSHPublicKey,
+UploadSigningCertificate, UpdateSigningCertificate, EnableMFADevice, and through the proxy
+CreateServiceSpecificCredential, UpdateServiceSpecificCredential and
+PutUserPermissionsBoundary, which ``iam_simulated.py`` answers citing AWS's pages); a key is
+"used" as IAM sees it, by signing an STS GetCallerIdentity request with it."""
 
 import boto3
 
