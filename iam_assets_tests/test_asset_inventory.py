@@ -19,6 +19,7 @@ from iam_assets.deliver.sekoia_assets import SekoiaAssetClient
 from iam_assets.deliver.sink import DeliveryError
 from iam_assets.ocsf import asset_items, rules, sekoia_profile
 from iam_assets_tests.support.asset_api_double import model_problem
+from iam_assets_tests.support.policy_documents import EVERYTHING, managed
 from iam_assets_tests.support.product_page import CONSOLE_USER, CREATED_EPOCH, PROGRAMMATIC_USER
 
 IAM_NAME = st.text(
@@ -303,6 +304,7 @@ def test_the_readme_table_of_asset_items_has_exactly_the_paths_the_mapper_emits(
 
     admin = copy.deepcopy(CONSOLE_USER)
     admin["AttachedPolicies"] = ["AdministratorAccess"]
+    admin["Policies"] = [managed("AdministratorAccess", EVERYTHING)]
     admin["Groups"] = [{"GroupName": "ops", "AttachedPolicies": [], "InlinePolicies": []}]
     items, _ = asset_items.asset_items(records(admin, PROGRAMMATIC_USER))
     emitted = {path for item in items for path in leaf_paths(item)}

@@ -201,9 +201,13 @@ def test_policy_document_grants_every_call_of_every_strategy(iam_admin, iam_prox
 def test_minimum_policy_is_the_seed_list_and_covers_the_per_user_strategy():
     minimum = json.loads(MINIMUM_POLICY_FILE.read_text())
     granted = {action for statement in minimum["Statement"] for action in statement["Action"]}
-    # All but the keys' last use, which the page's list lacks: then unknown (see
-    # test_credential_facts_collection).
-    assert set(collector.PER_USER_ACTIONS) - granted == {"iam:GetAccessKeyLastUsed"}
+    # All but the keys' last use and the managed policies' documents, which the page's list
+    # lacks: then unknown (see test_credential_facts_collection, test_privilege_collection).
+    assert set(collector.PER_USER_ACTIONS) - granted == {
+        "iam:GetAccessKeyLastUsed",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+    }
     assert not set(collector.BULK_ACTIONS) & granted
     assert len(granted) == 20  # the Sekoia.io connector page's list, unchanged
 
@@ -231,27 +235,13 @@ def test_both_strategies_produce_the_same_raw_users(iam_admin, iam_proxy):
     bulk = collect(iam_proxy, "bulk")
     assert set(bulk.not_read) | set(per_user.not_read) == set(IGNORED_BY_COMPARISON)
     assert bulk.not_read == collector.NOT_READ_BY_BULK
-    assert per_user.not_read == collector.NOT_READ_PER_USER == ("AdminInline",)
-    assert all(user["AdminInline"] is None for user in per_user.users)
+    assert per_user.not_read == collector.NOT_READ_PER_USER == ()
     assert len(bulk.users) == len(per_user.users) == len(users)
     for left, right in zip(per_user.users, bulk.users, strict=True):
         assert comparable(left) == comparable(right), left["UserName"]
     developer = by_name(bulk)["aws-developer-team"]
     assert developer["PasswordLastUsed"] == "2025-08-26T09:30:00Z"
-    assert not any(user["AdminInline"] for user in bulk.users)  # demo inline policies are narrow
-
-
-def test_bulk_detects_an_inline_policy_that_allows_everything(iam_admin, iam_proxy):
-    seed_users(iam_admin, DEMO_USERS[:2])
-    everything = (
-        '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}'
-    )
-    iam_admin.put_user_policy(
-        UserName="aws-developer-team", PolicyName="god-mode", PolicyDocument=everything
-    )
-    users = by_name(collect(iam_proxy, "bulk"))
-    assert users["aws-developer-team"]["AdminInline"] is True
-    assert users["lambda-execution-role"]["AdminInline"] is False
+    assert any(user["Policies"] for user in bulk.users)  # documents compared too
 
 
 def test_bulk_costs_a_few_calls_per_thousand_users_plus_what_only_users_tell(iam_admin, iam_proxy):

@@ -21,9 +21,11 @@ from hypothesis import strategies as st
 
 from iam_assets.analysis import enrich
 from iam_assets.collect import arns
+from iam_assets.collect.policies import group_via
 from iam_assets.ocsf import mapping_table, rules, sekoia_profile, strict_profile, strict_rules
 from iam_assets.ocsf.strict_rules import validate_strict
 from iam_assets_tests.support.ocsf_schema import build_strict_schema, official_extract
+from iam_assets_tests.support.policy_documents import EVERYTHING, S3_ONLY, inline, managed
 from iam_assets_tests.support.product_page import CONSOLE_USER, PROGRAMMATIC_USER
 
 CREATED_MILLIS = 1591264800000  # 2020-06-04T10:00:00Z
@@ -180,20 +182,48 @@ ADMIN_GROUP = {
     "AttachedPolicies": ["AdministratorAccess"],
     "InlinePolicies": [],
 }
+ADMIN_BY_GROUP = managed("AdministratorAccess", EVERYTHING, group_via("admins"))
 
 
 @pytest.mark.parametrize(
     ("changes", "type_id", "caption"),
     [
-        ({"Groups": [ADMIN_GROUP]}, 2, "Admin"),
-        ({"AttachedPolicies": ["AdministratorAccess"]}, 2, "Admin"),
-        ({"AdminInline": True}, 2, "Admin"),  # an inline document allowing *:*
-        ({"InlinePolicies": ["AdministratorAccess"]}, 1, "User"),  # a name proves nothing
-        ({"AttachedPolicies": ["PowerUserAccess"]}, 1, "User"),
-        ({"AttachedPolicies": None}, 0, "Unknown"),
-        ({"Groups": None}, 0, "Unknown"),
-        ({"AttachedPolicies": None, "Groups": [ADMIN_GROUP]}, 2, "Admin"),
-        ({"Groups": [{**ADMIN_GROUP, "AttachedPolicies": None}]}, 0, "Unknown"),
+        ({"Groups": [ADMIN_GROUP], "Policies": [ADMIN_BY_GROUP]}, 2, "Admin"),
+        (
+            {
+                "AttachedPolicies": ["AdministratorAccess"],
+                "Policies": [managed("AdministratorAccess", EVERYTHING)],
+            },
+            2,
+            "Admin",
+        ),
+        ({"InlinePolicies": ["god"], "Policies": [inline("god", EVERYTHING)]}, 2, "Admin"),
+        # a name proves nothing: the document does
+        (
+            {
+                "InlinePolicies": ["AdministratorAccess"],
+                "Policies": [inline("AdministratorAccess", S3_ONLY)],
+            },
+            1,
+            "User",
+        ),
+        (
+            {
+                "AttachedPolicies": ["PowerUserAccess"],
+                "Policies": [managed("PowerUserAccess", S3_ONLY)],
+            },
+            1,
+            "User",
+        ),
+        ({"AttachedPolicies": ["PowerUserAccess"]}, 0, "Unknown"),  # names without documents
+        ({"AttachedPolicies": None, "Policies": []}, 0, "Unknown"),
+        ({"Groups": None, "Policies": []}, 0, "Unknown"),
+        (
+            {"AttachedPolicies": None, "Groups": [ADMIN_GROUP], "Policies": [ADMIN_BY_GROUP]},
+            2,
+            "Admin",
+        ),
+        ({"Groups": [{**ADMIN_GROUP, "AttachedPolicies": None}], "Policies": []}, 0, "Unknown"),
     ],
 )
 def test_user_type_comes_from_the_privilege_analysis(changes, type_id, caption):
@@ -412,7 +442,7 @@ def raw_users(draw: st.DrawFn) -> dict[str, Any]:
         "AttachedPolicies": draw(st.none() | policy_names),
         "InlinePolicies": draw(st.none() | policy_names),
     }
-    for optional in ("MFAActive", "AdminInline"):  # only some strategies read these
+    for optional in ("MFAActive",):  # only some strategies read these
         value = draw(st.sampled_from([ABSENT, None, True, False]))
         if value is not ABSENT:
             user[optional] = value

@@ -1,49 +1,14 @@
 """Admin analysis, KPIs and change detection on plain data."""
 
-import json
 import types
 import typing
-from urllib.parse import quote
 
 import pytest
 
-from iam_assets.analysis import changes, enrich, kpis, privilege
+from iam_assets.analysis import changes, enrich, kpis
 from iam_assets.analysis.records import EnrichedUser, TrackedUser
-from iam_assets.collect import policies
+from iam_assets_tests.support.policy_documents import EVERYTHING, managed
 from iam_assets_tests.support.product_page import CONSOLE_USER, PROGRAMMATIC_USER
-
-
-@pytest.mark.parametrize(
-    ("document", "expected"),
-    [
-        ({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}, True),
-        ({"Statement": {"Effect": "Allow", "Action": ["s3:*", "*:*"], "Resource": ["*"]}}, True),
-        (
-            quote(json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})),
-            True,
-        ),  # as IAM returns it: URL-encoded JSON
-        ({"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}, False),
-        ({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b"}]}, False),
-        ({"Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}, False),
-        ("not json", False),
-        (None, False),
-    ],
-)
-def test_allows_everything(document, expected):
-    assert policies.allows_everything(document) is expected
-
-
-def record(**overrides):
-    base = {"attached_policies": [], "group_policies": [], "admin_inline": None}
-    return {**base, **overrides}
-
-
-def test_admin_directly_through_a_group_or_inline_and_unknown_when_unreadable():
-    assert privilege.is_admin(record(attached_policies=["AdministratorAccess"])) is True
-    assert privilege.is_admin(record(group_policies=["AdministratorAccess"])) is True
-    assert privilege.is_admin(record(admin_inline=True)) is True
-    assert privilege.is_admin(record()) is False
-    assert privilege.is_admin(record(group_policies=None)) is None  # could not read the groups
 
 
 def frame_of(*raw_users):
@@ -51,8 +16,9 @@ def frame_of(*raw_users):
 
 
 def admin(raw, name, uid, **changes):
+    everything = managed("AdministratorAccess", EVERYTHING)
     user = {**raw, "UserName": name, "UserId": uid, "AttachedPolicies": ["AdministratorAccess"]}
-    return {**user, **changes}
+    return {**user, "Policies": [everything], **changes}
 
 
 def test_kpis_are_plain_numbers_and_count_what_a_team_watches():

@@ -24,6 +24,7 @@ SOURCE_COLUMNS = (
     "has_mfa",
     "active_access_keys",
     "is_admin",
+    "can_become_admin",
     "groups",
     "credentials",
 )
@@ -44,6 +45,7 @@ def tracked(user: EnrichedUser) -> TrackedUser:
         "active_access_keys": user["active_access_keys"],
         "is_admin": user["is_admin"],
         "groups": None if user["groups"] is None else sorted(user["groups"]),
+        "can_become_admin": user.get("can_become_admin"),
         **(user.get("credentials") or {}),  # type: ignore[typeddict-item]
     }
 
@@ -101,6 +103,12 @@ def _what_changed(before: TrackedUser, after: TrackedUser) -> tuple[list[str], l
         what.append(
             {True: "became admin", False: "no longer admin"}.get(after["is_admin"], "admin unknown")
         )
+    if "can_become_admin" in before and before["can_become_admin"] != after.get("can_become_admin"):
+        what.append(
+            {True: "can become admin", False: "can no longer become admin"}.get(
+                after.get("can_become_admin"), "escalation unknown"
+            )
+        )
     joined = sorted(set(after["groups"] or []) - set(before["groups"] or []))
     left = sorted(set(before["groups"] or []) - set(after["groups"] or []))
     if joined:
@@ -124,6 +132,10 @@ def _findings(before: TrackedUser, after: TrackedUser) -> list[str]:
         found.append(f"admin without MFA: {name}")
     if after["is_console_user"] and before["has_mfa"] is True and after["has_mfa"] is False:
         found.append(f"console user lost MFA: {name}")
+    if before["is_admin"] is False and after["is_admin"] is True:
+        found.append(f"became admin: {name}")
+    if before.get("can_become_admin") is False and after.get("can_become_admin") is True:
+        found.append(f"gained an escalation path: {name}")
     return found
 
 

@@ -12,8 +12,9 @@ from typing import Any, cast
 
 import pandas as pd
 
-from iam_assets.analysis import credentials, privilege
+from iam_assets.analysis import credentials
 from iam_assets.analysis.records import EnrichedUser
+from iam_assets.analysis.user_privilege import PrivilegeAnalysis
 from iam_assets.collect.arns import account_id
 from iam_assets.collect.timestamps import to_utc
 
@@ -34,7 +35,9 @@ ENRICHED_COLUMNS: dict[str, str] = {
     "access_key_count": "Int64",
     "console_without_mfa": "boolean",
     "is_admin": "boolean",
-    "admin_inline": "boolean",
+    "admin_reasons": "object",
+    "can_become_admin": "boolean",
+    "escalation_paths": "object",
     "oldest_active_key_days": "Int64",
     "access_keys_unused_90d": "Int64",
     "access_keys_never_used": "Int64",
@@ -97,8 +100,14 @@ def _oldest_active_key_days(keys: list[Mapping[str, Any]] | None, now: datetime)
     return (now - oldest).days
 
 
-def enrich_user(raw: Mapping[str, Any], now: datetime | None = None) -> EnrichedUser:
-    """One raw user -> one enriched record of plain Python values (``None`` = unknown)."""
+def enrich_user(
+    raw: Mapping[str, Any],
+    now: datetime | None = None,
+    privileges: PrivilegeAnalysis | None = None,
+) -> EnrichedUser:
+    """One raw user -> one enriched record of plain Python values (``None`` = unknown);
+    ``privileges``: the inventory's analysis (one for this user alone if not given)."""
+    privilege = (privileges or PrivilegeAnalysis([raw])).of(raw)
     has_mfa = _mfa_active(raw)
     console = raw["ConsoleAccessEnabled"]
     now = now or datetime.now(UTC)
@@ -124,13 +133,14 @@ def enrich_user(raw: Mapping[str, Any], now: datetime | None = None) -> Enriched
         "inline_policies": raw["InlinePolicies"],
         "group_policies": _group_policies(raw["Groups"]),
         "unknown_fields": sorted(raw["UnknownFields"]),
-        "admin_inline": raw.get("AdminInline"),
         "oldest_active_key_days": _oldest_active_key_days(raw["AccessKeys"], now),
         **credentials.credential_facts(raw, now),  # type: ignore[typeddict-item]
         "credentials": credentials.identities(raw),
-        "is_admin": None,  # decided below, from the policies above
+        "is_admin": privilege.is_admin,
+        "admin_reasons": privilege.admin_reasons,
+        "can_become_admin": privilege.can_become_admin,
+        "escalation_paths": privilege.escalation_paths,
     }
-    record["is_admin"] = privilege.is_admin(record)
     return record
 
 
@@ -139,8 +149,10 @@ def enrich_users(
 ) -> pd.DataFrame:
     """The enriched users table: one row per raw user, typed columns, sorted by user name."""
     now = now or datetime.now(UTC)
+    raw_users = list(raw_users)
+    privileges = PrivilegeAnalysis(raw_users)
     frame = pd.DataFrame(
-        [enrich_user(raw, now) for raw in raw_users], columns=list(ENRICHED_COLUMNS)
+        [enrich_user(raw, now, privileges) for raw in raw_users], columns=list(ENRICHED_COLUMNS)
     )
     for column in _TIMES:
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")

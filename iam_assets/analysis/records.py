@@ -28,8 +28,10 @@ class EnrichedUser(TypedDict):
     active_access_keys: int | None
     access_key_count: int | None
     console_without_mfa: bool | None
-    is_admin: bool | None
-    admin_inline: bool | None  # an inline policy document allows *:* (None: not read)
+    is_admin: bool | None  # every action on every resource (``analysis.privilege``)
+    admin_reasons: list[str]  # which policy and statement make it so, or why not / unknown
+    can_become_admin: bool | None  # a known escalation path is open (``analysis.escalation``)
+    escalation_paths: list[str]  # each open path, the statements that open it, its write-up
     oldest_active_key_days: int | None  # None: no active key, or unknown
     # Credentials beyond the password (``analysis.credentials``); None: unknown
     access_keys_unused_90d: int | None  # active keys last used (or, never used, created) 90+ d ago
@@ -63,6 +65,8 @@ class TrackedUser(TypedDict):
     active_access_keys: int | None
     is_admin: bool | None
     groups: list[str] | None  # sorted
+    # Absent from the snapshots of earlier versions (unknown, like the credentials below).
+    can_become_admin: NotRequired[bool | None]
     # Credential identity -> status (an MFA device: its kind); None: unknown. Absent from the
     # snapshots of earlier versions, which is unknown too (``changes`` reads them with ``get``).
     access_keys: NotRequired[dict[str, str] | None]

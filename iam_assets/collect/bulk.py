@@ -1,5 +1,7 @@
-"""The bulk strategy: every user from ``GetAccountAuthorizationDetails`` joined with the
-credential report, a few calls per thousand users, plus what neither holds: every user's
+"""The bulk strategy: every user from ``GetAccountAuthorizationDetails`` (users, groups and the
+customer-managed policies with their documents) joined with the credential report, a few calls
+per thousand users, plus what neither holds: the attached AWS managed policies' documents (one
+``ListPolicies`` and one ``GetPolicyVersion`` per policy, once per account), every user's
 service-specific credentials in one paged listing (``AllUsers``), and in the per-user pool one
 ``ListSSHPublicKeys`` per user, ``ListMFADevices`` for the users the report says have MFA (for
 each device's kind) and ``ListSigningCertificates`` where the report gives an active certificate
@@ -16,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from iam_assets.collect import credentials
+from iam_assets.collect import credentials, policies
 from iam_assets.collect.client import IAMCalls, IAMCollectionError, denial, error_code
 from iam_assets.collect.credential_report import (
     CredentialReport,
@@ -24,7 +26,7 @@ from iam_assets.collect.credential_report import (
     parse_credential_report,
 )
 from iam_assets.collect.per_user import PerUserReader, boundary
-from iam_assets.collect.policies import allows_everything
+from iam_assets.collect.policies import PolicyReader
 from iam_assets.collect.records import Group, RawUser, RootAccount, iso_utc, tags
 from iam_assets.collect.timestamps import to_utc
 
@@ -33,6 +35,7 @@ BULK_ACTIONS: tuple[str, ...] = (
     "iam:GetAccountAuthorizationDetails",
     "iam:GenerateCredentialReport",
     "iam:GetCredentialReport",
+    "iam:ListPolicies",
 )
 # Per-user actions the bulk strategy also calls (the last only when the report has no root row).
 ALSO_CALLED_BY_BULK: tuple[str, ...] = (
@@ -41,6 +44,8 @@ ALSO_CALLED_BY_BULK: tuple[str, ...] = (
     "iam:ListMFADevices",
     "iam:ListSigningCertificates",
     "iam:GetAccountSummary",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
 )
 # Raw fields this strategy cannot know (the credential report tells no key or certificate ids).
 NOT_READ_BY_BULK = ("AccessKeys[].AccessKeyId", "SigningCertificates[].CertificateId")
@@ -77,6 +82,7 @@ class BulkReader:
     ) -> None:
         self._calls = calls
         self._per_user = per_user
+        self._policies = per_user.policies
         self._note = note
         self._report_poll = report_poll_seconds
         self._report_timeout = report_timeout_seconds
@@ -84,9 +90,15 @@ class BulkReader:
     def read(self) -> BulkRead:
         details = _granted(
             lambda: self._calls.all_pages(
-                "GetAccountAuthorizationDetails", Filter=["User", "Group"], MaxItems=1000
+                "GetAccountAuthorizationDetails",
+                Filter=["User", "Group", "LocalManagedPolicy"],
+                MaxItems=1000,
             )
         )
+        self._policies.preload_authorization_details(
+            policy for page in details for policy in page.get("Policies", [])
+        )
+        self._attached_aws_policies()
         generated_at, report = _granted(self._credential_report)
         services = credentials.every_users_service_credentials(self._calls)
         groups = {
@@ -105,7 +117,7 @@ class BulkReader:
                 )
                 if row is not None:
                     user, pending[detail["UserName"]] = _bulk_user(
-                        detail, row, groups, report.unknown_fields, services
+                        detail, row, groups, report.unknown_fields, services, self._policies
                     )
                     users.append(user)
                     continue
@@ -128,6 +140,19 @@ class BulkReader:
             completed_per_user=sorted(detail["UserName"] for detail in per_user),
             report_rows_rejected=dict(sorted(rejected.items())),
             root=report.root,
+        )
+
+    def _attached_aws_policies(self) -> None:
+        """The default versions of the AWS managed policies in use, in one paged listing, so
+        that each needs one ``GetPolicyVersion``; denied, ``GetPolicy`` is asked per policy."""
+        try:
+            listed = self._calls.items("ListPolicies", "Policies", Scope="AWS", OnlyAttached=True)
+        except ClientError as error:
+            if denial(error) is None:
+                raise
+            return
+        self._policies.known_versions(
+            {policy["Arn"]: policy["DefaultVersionId"] for policy in listed}
         )
 
     def _complete(self, user: RawUser, fields: tuple[str, ...]) -> RawUser:
@@ -208,6 +233,7 @@ def _bulk_user(
     groups: dict[str, dict[str, Any]],
     unknown: Mapping[str, str],
     services: tuple[dict[str, list[Any]] | None, str | None],
+    reader: PolicyReader,
 ) -> tuple[RawUser, tuple[str, ...]]:
     """One raw user from its authorization details and its credential report row, and the
     credential lists still to read per user; ``unknown`` names the fields the report has no
@@ -247,7 +273,7 @@ def _bulk_user(
         ],
         "AttachedPolicies": [p["PolicyName"] for p in detail.get("AttachedManagedPolicies", [])],
         "InlinePolicies": [p["PolicyName"] for p in detail.get("UserPolicyList", [])],
-        "AdminInline": _admin_inline(detail, groups),
+        "Policies": _grants(detail, groups, reader, unknown_fields),
         "SigningCertificates": certificates,
         "SSHPublicKeys": None,  # read per user (``pending``)
         "ServiceSpecificCredentials": None
@@ -281,12 +307,32 @@ def _group(name: str, group: dict[str, Any] | None, unknown: dict[str, str]) -> 
     }
 
 
-def _admin_inline(detail: dict[str, Any], groups: dict[str, dict[str, Any]]) -> bool:
-    """Whether an inline policy of the user, or of one of their groups, allows ``*:*``."""
-    return any(
-        allows_everything(p.get("PolicyDocument")) for p in detail.get("UserPolicyList", [])
-    ) or any(
-        allows_everything(p.get("PolicyDocument"))
-        for name in detail.get("GroupList", [])
-        for p in groups.get(name, {}).get("GroupPolicyList", [])
-    )
+def _grants(
+    detail: dict[str, Any],
+    groups: dict[str, dict[str, Any]],
+    reader: PolicyReader,
+    unknown: dict[str, str],
+) -> list[Any]:
+    """Every policy of the user, of their groups and their boundary, with its document."""
+    found = [
+        reader.managed(p["PolicyName"], p["PolicyArn"], policies.USER_VIA)
+        for p in detail.get("AttachedManagedPolicies", [])
+    ] + [
+        policies.grant(p["PolicyName"], policies.USER_VIA, p.get("PolicyDocument"))
+        for p in detail.get("UserPolicyList", [])
+    ]
+    for name in detail.get("GroupList", []):
+        group = groups.get(name, {})
+        via = policies.group_via(name)
+        found += [
+            reader.managed(p["PolicyName"], p["PolicyArn"], via)
+            for p in group.get("AttachedManagedPolicies", [])
+        ] + [
+            policies.grant(p["PolicyName"], via, p.get("PolicyDocument"))
+            for p in group.get("GroupPolicyList", [])
+        ]
+    arn = boundary(detail)
+    if arn:
+        found.append(reader.managed(arn.rsplit("/", 1)[-1], arn, policies.BOUNDARY_VIA))
+    policies.unknown_documents(found, unknown)
+    return found

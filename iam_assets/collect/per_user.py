@@ -1,5 +1,6 @@
 """The per-user strategy (the Sekoia.io connector's way): about twelve calls a user (plus one per
-access key), in a bounded thread pool, each group's policies read once. Also reads the users the
+access key and one per inline policy), in a bounded thread pool, each group's policies and each
+managed policy's document read once. Also reads the users the
 bulk strategy cannot, and runs the bulk strategy's per-user calls in the same pool.
 
 A user deleted while being read (``NoSuchEntity``) is dropped with a note; a denied call leaves
@@ -15,10 +16,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from iam_assets.collect import credentials
+from iam_assets.collect import credentials, policies
 from iam_assets.collect.client import GONE_CODE, IAMCalls, IAMCollectionError, describe, error_code
 from iam_assets.collect.credentials import UserGone, denied_as_none, read_about_user
-from iam_assets.collect.records import Group, RawUser, iso_utc, tags
+from iam_assets.collect.policies import PolicyReader
+from iam_assets.collect.records import Group, PolicyGrant, RawUser, iso_utc, tags
 
 PER_USER_ACTIONS: tuple[str, ...] = (
     "iam:ListUsers",
@@ -37,12 +39,17 @@ PER_USER_ACTIONS: tuple[str, ...] = (
     "iam:ListSSHPublicKeys",
     "iam:ListServiceSpecificCredentials",
     "iam:GetAccountSummary",
+    "iam:GetUserPolicy",
+    "iam:GetGroupPolicy",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
 )
-# Raw fields this strategy does not read: it lists inline policy names, not their documents.
-NOT_READ_PER_USER = ("AdminInline",)
+# Raw fields this strategy does not read (it reads them all).
+NOT_READ_PER_USER: tuple[str, ...] = ()
 
-# A group's policy names (attached, inline; None where denied) and field -> why denied.
-_GroupPolicies = tuple[list[str] | None, list[str] | None, dict[str, str]]
+# A group's policy names (attached, inline; None where denied), field -> why denied, and the
+# group's policies with their documents.
+_GroupPolicies = tuple[list[str] | None, list[str] | None, dict[str, str], list[PolicyGrant]]
 
 
 class PerUserReader:
@@ -64,6 +71,7 @@ class PerUserReader:
         self._note = note
         self._lock = threading.Lock()
         self._group_policies: dict[str, _GroupPolicies] = {}
+        self.policies = PolicyReader(calls)  # managed policies' documents, shared with bulk
 
     def list_users(self) -> list[dict[str, Any]]:
         """Every user of the account, following every page."""
@@ -130,13 +138,21 @@ class PerUserReader:
         )
         user_tags = listed("Tags", "ListUserTags", "Tags")
         member_of = listed("Groups", "ListGroupsForUser", "Groups")
+        through_groups: list[PolicyGrant] = []
         groups = (
             None
             if member_of is None
-            else [self._group(unknown, group["GroupName"]) for group in member_of]
+            else [self._group(unknown, group["GroupName"], through_groups) for group in member_of]
         )
         attached = listed("AttachedPolicies", "ListAttachedUserPolicies", "AttachedPolicies")
         inline = listed("InlinePolicies", "ListUserPolicies", "PolicyNames")
+        grants = self._user_grants(name, attached or [], inline or []) + through_groups
+        bound = None if details is None else boundary(details)
+        if bound:
+            grants.append(
+                self.policies.managed(bound.rsplit("/", 1)[-1], bound, policies.BOUNDARY_VIA)
+            )
+        policies.unknown_documents(grants, unknown)
 
         def credential_list(raw_field: str) -> list[Any] | None:
             if raw_field in self.skipped:
@@ -161,12 +177,23 @@ class PerUserReader:
             "Groups": groups,
             "AttachedPolicies": None if attached is None else [p["PolicyName"] for p in attached],
             "InlinePolicies": inline,
-            "AdminInline": None,  # documents are not read per user
+            "Policies": grants,
             "SigningCertificates": credential_list("SigningCertificates"),
             "SSHPublicKeys": credential_list("SSHPublicKeys"),
             "ServiceSpecificCredentials": credential_list("ServiceSpecificCredentials"),
-            "PermissionsBoundary": None if details is None else boundary(details),
+            "PermissionsBoundary": bound,
         }
+
+    def _user_grants(
+        self, name: str, attached: list[dict[str, Any]], inline: list[str]
+    ) -> list[PolicyGrant]:
+        """The user's own policies with their documents (one ``GetUserPolicy`` per inline
+        policy; managed documents come from the shared reader)."""
+        via = policies.USER_VIA
+        return [self.policies.managed(p["PolicyName"], p["PolicyArn"], via) for p in attached] + [
+            policies.inline(self._calls, "GetUserPolicy", policy, via, UserName=name)
+            for policy in inline
+        ]
 
     def _has_login_profile(self, name: str) -> bool:
         """A login profile means console access; ``NoSuchEntity`` here means there is none."""
@@ -178,9 +205,11 @@ class PerUserReader:
             raise
         return True
 
-    def _group(self, unknown: dict[str, str], group_name: str) -> Group:
-        """A group with its policy names; what was denied is named in the user's ``unknown``."""
-        attached, inline, denied = self._policies_of(group_name)
+    def _group(self, unknown: dict[str, str], group_name: str, grants: list[PolicyGrant]) -> Group:
+        """A group with its policy names (its policies with their documents go to ``grants``);
+        what was denied is named in the user's ``unknown``."""
+        attached, inline, denied, group_grants = self._policies_of(group_name)
+        grants += group_grants
         for field_name, reason in denied.items():
             unknown[f"Groups[{group_name}].{field_name}"] = reason
         return {"GroupName": group_name, "AttachedPolicies": attached, "InlinePolicies": inline}
@@ -195,19 +224,24 @@ class PerUserReader:
         attached = denied_as_none(
             denied,
             "AttachedPolicies",
-            lambda: [
-                policy["PolicyName"]
-                for policy in self._calls.items(
-                    "ListAttachedGroupPolicies", "AttachedPolicies", GroupName=group_name
-                )
-            ],
+            lambda: self._calls.items(
+                "ListAttachedGroupPolicies", "AttachedPolicies", GroupName=group_name
+            ),
         )
         inline = denied_as_none(
             denied,
             "InlinePolicies",
             lambda: self._calls.items("ListGroupPolicies", "PolicyNames", GroupName=group_name),
         )
-        cached = (attached, inline, denied)
+        via = policies.group_via(group_name)
+        grants = [
+            self.policies.managed(p["PolicyName"], p["PolicyArn"], via) for p in attached or []
+        ] + [
+            policies.inline(self._calls, "GetGroupPolicy", policy, via, GroupName=group_name)
+            for policy in inline or []
+        ]
+        names = None if attached is None else [p["PolicyName"] for p in attached]
+        cached = (names, inline, denied, grants)
         with self._lock:
             self._group_policies[group_name] = cached
         return cached

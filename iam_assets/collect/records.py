@@ -1,7 +1,8 @@
 """The raw user: the record collection hands to the next stages, the same from both strategies.
 
 It is the raw user of the Sekoia.io product page (its "API Response Examples"), plus groups,
-policy names, ``AdminInline`` and ``UnknownFields``. ``None`` means unknown (a call was denied,
+policy names, the policy documents behind the user's permissions (``Policies``) and
+``UnknownFields``. ``None`` means unknown (a call was denied,
 or the strategy cannot read it), never ``False``, ``0`` or ``[]``.
 """
 
@@ -62,6 +63,17 @@ class Group(TypedDict):
     InlinePolicies: list[str] | None
 
 
+class PolicyGrant(TypedDict):
+    """A policy that applies to the user, with its document (``collect.policies``)."""
+
+    PolicyName: str
+    PolicyArn: str | None  # a managed policy's ARN; None for an inline policy
+    Via: str  # "user", "group <name>" or "boundary" (the permissions boundary)
+    VersionId: str | None  # the managed policy's default version that was read
+    Document: dict[str, Any] | None  # the parsed JSON document; None: could not be read
+    Unreadable: str | None  # why the document could not be read
+
+
 class RawUser(TypedDict):
     """One IAM user as collected; times are ISO 8601 in UTC with a trailing ``Z``."""
 
@@ -79,7 +91,9 @@ class RawUser(TypedDict):
     Groups: list[Group] | None
     AttachedPolicies: list[str] | None
     InlinePolicies: list[str] | None
-    AdminInline: bool | None  # an inline policy allows *:*; never read per user
+    # Every policy that applies (managed, inline, through groups, the boundary), with its
+    # document; the listings above say whether the set is complete (None there: unknown).
+    Policies: list[PolicyGrant]
     SigningCertificates: list[SigningCertificate] | None
     SSHPublicKeys: list[SSHPublicKey] | None
     ServiceSpecificCredentials: list[ServiceSpecificCredential] | None

@@ -10,6 +10,7 @@ cannot show those (the tests' IAM proxy adds them: iam_assets_tests/support/iam_
 from __future__ import annotations
 
 import hashlib
+import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -173,12 +174,39 @@ _INLINE_DOCUMENT = (
 )
 
 
+def _allow(*statements: tuple[str | list[str], str]) -> str:
+    """A policy document of Allow statements: (actions, "Action" or "NotAction") on ``*``."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", element: actions, "Resource": "*"}
+                for actions, element in statements
+            ],
+        }
+    )
+
+
+# The customer-managed copies' documents: what the AWS managed policies of these names allow, in
+# short (the privilege analysis reads documents, not names).
+MANAGED_DOCUMENTS: dict[str, str] = {
+    ADMIN_POLICY: _allow(("*", "Action")),
+    READ_ONLY_POLICY: _allow((["s3:Get*", "s3:List*", "ec2:Describe*", "iam:Get*"], "Action")),
+    AUDIT_POLICY: _allow((["iam:GenerateCredentialReport", "iam:Get*", "iam:List*"], "Action")),
+    "PowerUserAccess": _allow(
+        (["iam:*", "organizations:*", "account:*"], "NotAction"),
+        (["iam:CreateServiceLinkedRole", "iam:ListRoles"], "Action"),
+    ),
+}
+
+
 def _policy_arn(client: Any, name: str) -> str:
     """The ARN of the customer-managed policy ``name``, created on first use."""
     for policy in client.list_policies(Scope="Local")["Policies"]:
         if policy["PolicyName"] == name:
             return policy["Arn"]
-    return client.create_policy(PolicyName=name, PolicyDocument=_INLINE_DOCUMENT)["Policy"]["Arn"]
+    document = MANAGED_DOCUMENTS.get(name, _INLINE_DOCUMENT)
+    return client.create_policy(PolicyName=name, PolicyDocument=document)["Policy"]["Arn"]
 
 
 def _ensure_groups(client: Any, names: set[str]) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from iam_assets.analysis.privilege import ADMIN_POLICY, is_admin
 from iam_assets.analysis.records import EnrichedUser
 from iam_assets.collect.arns import account_id
 from iam_assets.ocsf import sekoia_profile, strict_credentials
@@ -68,11 +67,11 @@ STRICT_MAPPING: tuple[MappingRow, ...] = (
     MappingRow("UserName", "user.name", "as is"),
     MappingRow("UserName", "user.full_name", "as is (as the product page; IAM has no full name)"),
     MappingRow(
-        "AttachedPolicies, Groups[].AttachedPolicies/InlinePolicies, AdminInline",
+        "Policies[].Document (user, groups, boundary)",
         "user.type_id",
-        f"2 (Admin) if `{ADMIN_POLICY}` is attached directly or through a group, or an inline"
-        " policy document allows `*:*`; else 0 (Unknown) if user or group policies could not be"
-        " read; else 1 (User)",
+        "2 (Admin) if the documents of the user's policies allow every action on every resource"
+        " (enriched `is_admin`); 1 (User) if they do not; 0 (Unknown) if that depends on"
+        " Conditions or on documents that could not be read",
     ),
     MappingRow("user.type_id", "user.type", "caption of type_id: User, Admin or Unknown"),
     MappingRow("MFAActive, else MFADevices", "user.has_mfa", "true/false; omitted when unknown"),
@@ -139,15 +138,9 @@ STRICT_MAPPING: tuple[MappingRow, ...] = (
 
 
 def user_type_id(user: EnrichedUser) -> int:
-    """Admin (2), User (1) or Unknown (0), from the policy names we have.
-
-    Admin: the managed policy ``AdministratorAccess`` attached directly or through a group, or an
-    inline policy whose *document* allows ``*:*`` (``admin_inline``, known only when the collector
-    read the documents). A policy *named* like admin proves nothing, and other broad policies are
-    not analysed. Unknown: nothing proves Admin and the user's or the groups' policies could not be
-    read. Otherwise User: ``privilege.is_admin``, the reading the KPIs use too.
-    """
-    admin = is_admin(user)
+    """Admin (2), User (1) or Unknown (0): the enriched ``is_admin`` verdict, which reads what the
+    policies' documents allow (``analysis.privilege``), the reading the KPIs use too."""
+    admin = user["is_admin"]
     return {True: USER_TYPE_ADMIN, False: USER_TYPE_USER, None: USER_TYPE_UNKNOWN}[admin]
 
 

@@ -1,18 +1,16 @@
 """What the two collection strategies must agree on: a raw user without what only one of them
-can know (key and certificate ids: the credential report has none; inline documents: read by
-bulk only), its keys and certificates in a stable order."""
+can know (key and certificate ids: the credential report has none), its keys and certificates in
+a stable order. Policies and their documents must be the same."""
 
 IGNORED_BY_COMPARISON = (
     "AccessKeys[].AccessKeyId",
     "SigningCertificates[].CertificateId",
-    "AdminInline",
 )
 
 
 def comparable(user: dict) -> dict:
     """``user`` as both strategies must read it alike."""
     user = dict(user)
-    user.pop("AdminInline")
     for listing, id_key, order in (
         ("AccessKeys", "AccessKeyId", ("CreateDate", "Status")),
         ("SigningCertificates", "CertificateId", ("UploadDate", "Status")),

@@ -1,0 +1,110 @@
+"""Each user's privilege verdicts from the raw users' policy documents (pure).
+
+One ``PrivilegeAnalysis`` per inventory: it parses each distinct document once, builds the
+action universe from the catalogue and every pattern the account's policies name, and computes
+the verdicts once per distinct set of policies (users of the same groups share them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iam_assets.analysis.action_catalogue import ActionUniverse
+from iam_assets.analysis.escalation import PATH_ACTIONS, escalation
+from iam_assets.analysis.policy_statements import Statement, label, statements
+from iam_assets.analysis.privilege import administrator
+from iam_assets.collect.records import PolicyGrant
+
+
+@dataclass(frozen=True)
+class UserPrivilege:
+    """A user's two verdicts (``None``: unknown) and the reasons for each."""
+
+    is_admin: bool | None
+    admin_reasons: list[str]
+    can_become_admin: bool | None
+    escalation_paths: list[str]
+
+
+_LISTINGS = (
+    ("AttachedPolicies", "the user's managed policies could not be listed"),
+    ("InlinePolicies", "the user's inline policies could not be listed"),
+    ("Groups", "the user's groups could not be listed"),
+    ("PermissionsBoundary", "the user's permissions boundary could not be read"),
+)
+
+
+def unknown_reasons(raw: Mapping[str, Any]) -> list[str]:
+    """What keeps the user's set of policies from being known in full, as reasons."""
+    why = raw.get("UnknownFields") or {}
+    found = [
+        f"{text} ({why.get(key, 'unknown')})"
+        for key, text in _LISTINGS
+        if raw.get(key, "") is None  # absent: a record of the product page's shape
+    ]
+    for group in raw["Groups"] or []:
+        for key in ("AttachedPolicies", "InlinePolicies"):
+            if group[key] is None:
+                reason = why.get(f"Groups[{group['GroupName']}].{key}", "unknown")
+                found.append(f"group {group['GroupName']}'s {key} could not be listed ({reason})")
+    if "Policies" not in raw:  # policy names without their documents
+        named = [*(raw["AttachedPolicies"] or []), *(raw["InlinePolicies"] or [])]
+        named += [p for g in raw["Groups"] or [] for p in (g["AttachedPolicies"] or [])]
+        named += [p for g in raw["Groups"] or [] for p in (g["InlinePolicies"] or [])]
+        found += [f"{name}: its document was not collected" for name in named]
+    for grant in raw.get("Policies") or []:
+        if grant["Document"] is None:
+            found.append(f"{label(grant)} could not be read ({grant['Unreadable']})")
+    return found
+
+
+class PrivilegeAnalysis:
+    """The verdicts of the users of one inventory."""
+
+    def __init__(
+        self, raw_users: Iterable[Mapping[str, Any]], known_actions: Iterable[str] | None = None
+    ) -> None:
+        self._parsed: dict[tuple[int, str], tuple[Any, list[Statement]]] = {}
+        patterns: set[str] = set(PATH_ACTIONS)
+        for raw in raw_users:
+            for grant in raw.get("Policies") or []:
+                for statement in self._statements(grant):
+                    patterns.update(statement.actions)
+        self.universe = ActionUniverse(patterns, known_actions)
+        self._verdicts: dict[tuple[Any, ...], UserPrivilege] = {}
+
+    def _statements(self, grant: PolicyGrant) -> list[Statement]:
+        document = grant["Document"]
+        if document is None:
+            return []
+        key = (id(document), label(grant))
+        if key not in self._parsed:  # the document is kept, so its id stays its own
+            self._parsed[key] = (document, statements(grant))
+        return self._parsed[key][1]
+
+    def of(self, raw: Mapping[str, Any]) -> UserPrivilege:
+        """The verdicts of one raw user."""
+        grants = raw.get("Policies") or []
+        unknown = unknown_reasons(raw)
+        key = (
+            tuple((id(g["Document"]), label(g)) for g in grants),
+            tuple(unknown),
+        )
+        if key not in self._verdicts:
+            self._verdicts[key] = self._judge(grants, unknown)
+        return self._verdicts[key]
+
+    def _judge(self, grants: list[PolicyGrant], unknown: list[str]) -> UserPrivilege:
+        identity = [s for g in grants if g["Via"] != "boundary" for s in self._statements(g)]
+        bounds = [g for g in grants if g["Via"] == "boundary" and g["Document"] is not None]
+        boundary = self._statements(bounds[0]) if bounds else None
+        admin = administrator(self.universe, identity, boundary, unknown)
+        paths = escalation(self.universe, identity, boundary, unknown)
+        return UserPrivilege(
+            is_admin=admin.value,
+            admin_reasons=list(admin.reasons),
+            can_become_admin=paths.value,
+            escalation_paths=list(paths.reasons),
+        )
