@@ -254,6 +254,7 @@ def test_bulk_costs_a_few_calls_per_thousand_users_plus_what_only_users_tell(iam
         "GetAccountAuthorizationDetails": 3,
         "GenerateCredentialReport": 2,  # STARTED, then COMPLETE
         "GetCredentialReport": 1,
+        "ListPolicies": 1,  # the attached AWS managed policies' default versions (none here)
         "ListServiceSpecificCredentials": 1,  # every user's, at once (AllUsers)
         "ListSSHPublicKeys": 120,  # IAM lists SSH keys user by user only
         "ListMFADevices": sum(user.mfa for user in users),  # for the kind of each device

@@ -25,7 +25,13 @@ from iam_assets.collect.policies import group_via
 from iam_assets.ocsf import mapping_table, rules, sekoia_profile, strict_profile, strict_rules
 from iam_assets.ocsf.strict_rules import validate_strict
 from iam_assets_tests.support.ocsf_schema import build_strict_schema, official_extract
-from iam_assets_tests.support.policy_documents import EVERYTHING, S3_ONLY, inline, managed
+from iam_assets_tests.support.policy_documents import (
+    EVERYTHING,
+    IAM_FULL,
+    S3_ONLY,
+    inline,
+    managed,
+)
 from iam_assets_tests.support.product_page import CONSOLE_USER, PROGRAMMATIC_USER
 
 CREATED_MILLIS = 1591264800000  # 2020-06-04T10:00:00Z
@@ -140,6 +146,8 @@ STRICT_PROGRAMMATIC_EVENT = {
         "access_keys_count": 2,
         "mfa_kinds": [],
         "has_hardware_mfa": False,
+        "admin_reasons": ["no policy allows iam:CreateUser on *"],
+        "can_become_admin": False,
         "unknown_attributes": SEED_UNKNOWN_CREDENTIAL_FACTS,
     },
     "cloud": {
@@ -168,6 +176,8 @@ def test_console_seed_user_maps_to_a_valid_strict_event():
         "access_keys_count": 1,
         "mfa_kinds": ["virtual"],
         "has_hardware_mfa": False,
+        "admin_reasons": ["no policy allows iam:CreateUser on *"],
+        "can_become_admin": False,
         "unknown_attributes": SEED_UNKNOWN_CREDENTIAL_FACTS,
     }
     assert validate_strict([event]) == []
@@ -261,6 +271,10 @@ def test_unknown_fields_go_to_unmapped_and_never_appear_as_null():
     assert user["ldap_person"] == {"created_time": CREATED_MILLIS}
     assert event["unmapped"] == {
         "path": "/engineering/",
+        "admin_reasons": [
+            "the user's groups could not be listed (AccessDenied on iam:ListGroupsForUser)",
+            "among the readable policies, no policy allows iam:CreateUser on *",
+        ],
         "unknown_fields": ["Groups", "MFADevices"],
         "unknown_attributes": [
             "user.ldap_person.tags",
@@ -272,6 +286,7 @@ def test_unknown_fields_go_to_unmapped_and_never_appear_as_null():
             "unmapped.mfa_kinds",
             "unmapped.has_hardware_mfa",
             *SEED_UNKNOWN_CREDENTIAL_FACTS[6:],
+            "unmapped.can_become_admin",
         ],
     }
     assert validate_strict([event]) == []
@@ -545,7 +560,8 @@ def _coverage_events() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     raws = [
         PROGRAMMATIC_USER,
         CONSOLE_USER,
-        _with(CONSOLE_USER, UserId="AIDAGROUPS", Groups=[ADMIN_GROUP]),
+        _with(CONSOLE_USER, UserId="AIDAGROUPS", Groups=[ADMIN_GROUP], Policies=[ADMIN_BY_GROUP]),
+        _with(CONSOLE_USER, UserId="AIDAESCALATES", Policies=[managed("IAMFullAccess", IAM_FULL)]),
         _with(
             CONSOLE_USER,
             UserId="AIDAUNKNOWN",
@@ -618,6 +634,10 @@ STRICT_FREE_FORM = {
     "unmapped.mfa_kinds",
     "unmapped.has_hardware_mfa",
     "unmapped.permissions_boundary",
+    # the privilege verdicts (``analysis.privilege``, ``analysis.escalation``)
+    "unmapped.admin_reasons",
+    "unmapped.can_become_admin",
+    "unmapped.escalation_paths",
 }
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from iam_assets.analysis import changes, enrich, kpis
 from iam_assets.analysis.records import EnrichedUser, TrackedUser
-from iam_assets_tests.support.policy_documents import EVERYTHING, managed
+from iam_assets.collect.policies import grant
+from iam_assets_tests.support.policy_documents import EVERYTHING, IAM_FULL, managed
 from iam_assets_tests.support.product_page import CONSOLE_USER, PROGRAMMATIC_USER
 
 
@@ -90,3 +91,46 @@ def test_enriched_records_and_snapshots_are_what_their_types_declare():
         assert _wrong_types(record, EnrichedUser) == {}, record["user_name"]
     for tracked in changes.snapshot(frame_of(*raws)).values():
         assert _wrong_types(tracked, TrackedUser) == {}, tracked["user_name"]
+
+
+def test_privilege_kpis_count_who_can_become_admin_and_whose_verdict_is_unknown():
+    iam_full = {
+        **PROGRAMMATIC_USER,
+        "UserName": "iam-full",
+        "UserId": "AIDAIAM",
+        "Policies": [managed("IAMFullAccess", IAM_FULL)],
+    }
+    hidden = grant("secret", "user", None, unreadable="AccessDenied on iam:GetUserPolicy")
+    unreadable = {
+        **PROGRAMMATIC_USER,
+        "UserName": "hidden",
+        "UserId": "AIDAHID",
+        "Policies": [hidden],
+    }
+    boss = admin(CONSOLE_USER, "boss", "AIDABOSS")
+    frame = frame_of(iam_full, unreadable, boss)
+    figures = kpis.kpis(frame)
+    assert figures["admins"] == 1
+    assert figures["users_who_can_become_admin"] == 1  # the admin is not counted twice
+    assert figures["users_admin_unknown"] == 1
+    table = kpis.riskiest_users(frame)
+    assert table.index("boss") < table.index("iam-full") < table.index("hidden")
+    assert "IAMFullAccess" in table.split("iam-full")[1].splitlines()[0]  # why, on its row
+
+
+def test_becoming_admin_or_gaining_an_escalation_path_is_a_finding():
+    before = changes.snapshot(frame_of(PROGRAMMATIC_USER, CONSOLE_USER))
+    promoted = admin(CONSOLE_USER, CONSOLE_USER["UserName"], CONSOLE_USER["UserId"])
+    escalates = {**PROGRAMMATIC_USER, "Policies": [managed("IAMFullAccess", IAM_FULL)]}
+    found = changes.diff(before, changes.snapshot(frame_of(escalates, promoted)))
+    assert "became admin: aws-developer-team" in found.findings
+    assert "gained an escalation path: lambda-execution-role" in found.findings
+    assert "can become admin" in found.changed["lambda-execution-role"]
+    # A snapshot of an earlier version knows no escalation verdict: no finding from it.
+    old = {
+        uid: {k: v for k, v in user.items() if k != "can_become_admin"}
+        for uid, user in before.items()
+    }
+    assert not any(
+        "escalation" in f for f in changes.diff(old, changes.snapshot(frame_of(escalates))).findings
+    )

@@ -142,7 +142,7 @@ def escalation(
     """Whether the user can become an administrator, with each open path as a reason."""
     opened = open_paths(universe, identity, boundary)
     sure = [p.describe() for p in opened if not p.conditional]
-    conditional = [f"only when Conditions hold: {p.describe()}" for p in opened if p.conditional]
+    conditional = [CONDITIONAL + p.describe() for p in opened if p.conditional]
     if sure:
         return Verdict(True, tuple(sure + conditional))
     if conditional:
@@ -150,3 +150,15 @@ def escalation(
     if unknown:
         return Verdict(None, tuple(unknown))
     return Verdict(False, ())
+
+
+CONDITIONAL = "only when Conditions hold: "
+
+
+def path_names(reasons: list[str]) -> list[str]:
+    """The names of the paths in ``escalation`` reasons (``CreateAccessKey``, …), in order."""
+    names = [r.removeprefix(CONDITIONAL).split(" ", 1)[0] for r in reasons]
+    return [n for n in dict.fromkeys(names) if n in _NAMES]
+
+
+_NAMES = frozenset(path.name for path in PATHS)

@@ -11,8 +11,10 @@ RISKIEST_SHOWN = 10
 
 
 def risk_score(row: Mapping[str, Any]) -> int:
-    """A simple, explainable ranking: admin 50, console without MFA 30, old active key 15, an
-    active key unused for 90+ days 10, something unread 5.
+    """A simple, explainable ranking: admin 50, can become admin (not one yet) 40, console
+    without MFA 30, old active key 15, an active key unused for 90+ days 10, something unread 5.
+
+    Who can make themselves an administrator is one step from being one: weighed just below.
 
     An unused active key is access nobody needs that still works: CIS AWS Foundations asks to
     disable credentials unused for 45 days, and a leaked one is used by someone else first. It
@@ -22,6 +24,8 @@ def risk_score(row: Mapping[str, Any]) -> int:
     score = 0
     if row.get("is_admin") is True:
         score += 50
+    elif row.get("can_become_admin") is True:
+        score += 40
     if row.get("console_without_mfa") is True:
         score += 30
     days = row.get("oldest_active_key_days")
@@ -56,6 +60,12 @@ def kpis(frame: pd.DataFrame) -> dict[str, Any]:
         "users_with_active_keys_older_than_90_days": int(old_keys.sum()),
         "admins": int(admins.sum()),
         "admins_without_mfa": int((admins & (mfa == False)).sum()),  # noqa: E712 (NA stays out)
+        # not administrators (yet): a known escalation path is open to them
+        "users_who_can_become_admin": int(
+            (frame["can_become_admin"].fillna(False).astype(bool) & ~admins).sum()
+        ),
+        # the verdict depends on Conditions or on documents that could not be read
+        "users_admin_unknown": int(frame["is_admin"].isna().sum()),
         "console_users_without_mfa": int(frame["console_without_mfa"].fillna(False).sum()),
         "users_with_unknown_fields": int((frame["unknown_fields"].map(len) > 0).sum()),
     }
@@ -99,18 +109,34 @@ def riskiest_users(frame: pd.DataFrame, limit: int = RISKIEST_SHOWN) -> str:
     if not rows:
         return "_No user stands out._"
     lines = [
-        "| score | user | admin | console | MFA | active keys | oldest key (days)"
-        " | keys unused 90+ days |",
-        "|---:|---|---|---|---|---:|---:|---:|",
+        "| score | user | admin | can become admin | console | MFA | active keys"
+        " | oldest key (days) | keys unused 90+ days | why (privilege) |",
+        "|---:|---|---|---|---|---|---:|---:|---:|---|",
     ]
     for score, row in rows:
         lines.append(
             f"| {score} | `{row['user_name']}` | {_show(row['is_admin'])}"
+            f" | {_show(row.get('can_become_admin'))}"
             f" | {_show(row['is_console_user'])} | {_show(row['has_mfa'])}"
             f" | {_show(row['active_access_keys'])} | {_show(row['oldest_active_key_days'])}"
-            f" | {_show(row.get('access_keys_unused_90d'))} |"
+            f" | {_show(row.get('access_keys_unused_90d'))} | {_cell(privilege_reason(row))} |"
         )
     return "\n".join(lines)
+
+
+def privilege_reason(row: Mapping[str, Any]) -> str:
+    """The first reason of the verdict that weighs most: why admin (or why unknown), else the
+    first open escalation path."""
+    admin_reasons = list(row.get("admin_reasons") or [])
+    paths = list(row.get("escalation_paths") or [])
+    if row.get("is_admin") is not False and admin_reasons:
+        return admin_reasons[0]
+    return paths[0] if paths else ""
+
+
+def _cell(text: str, limit: int = 160) -> str:
+    text = text.replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _show(value: Any) -> str:

@@ -33,6 +33,7 @@ PREVIEW_COLUMNS = [
     "active_ssh_keys",
     "active_service_credentials",
     "is_admin",
+    "can_become_admin",
     "password_last_used_at",
     "groups",
     "unknown_fields",
@@ -117,8 +118,9 @@ def collect_raw_users(
 # The checks enrich_raw_users evaluates itself, with the two snapshots it compares.
 SECURITY_CHANGES = (
     "WARN when a change since the previous snapshot matters: an admin without MFA appeared, a"
-    " console user lost MFA, or an existing user gained (or got back) an active credential: an"
-    " access key, SSH key, service-specific credential or signing certificate."
+    " console user lost MFA, a user became an administrator or gained a privilege-escalation"
+    " path (with the policy that grants it), or an existing user gained (or got back) an active"
+    " credential: an access key, SSH key, service-specific credential or signing certificate."
 )
 CHANGE_TRACKING_STATE = (
     "WARN when the previous snapshot could not be read (it is moved aside and tracking restarts)"
@@ -131,7 +133,8 @@ def enrich_raw_users(
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """One row per IAM user with derived columns: is_console_user, has_mfa and the MFA kinds,
     active access keys, keys unused for 90+ days or never used, SSH keys, service credentials,
-    signing certificates, console users without MFA, admin, oldest active key. Unknown values
+    signing certificates, console users without MFA, administrator and can-become-administrator
+    verdicts with their reasons (which policy, which statement), oldest active key. Unknown values
     are <NA>, never False. Metadata: security KPIs, the riskiest users, and what changed since
     the previous snapshot (new credentials included)."""
     frame = enrich.enrich_users(raw_iam_users)
@@ -159,7 +162,8 @@ def enrich_raw_users(
         check_name="security_relevant_changes",
         passed=not found.findings,
         severity=dg.AssetCheckSeverity.WARN,
-        description="; ".join(found.findings) or "No security-relevant change.",
+        description=_with_privilege_reasons(found.findings, frame)
+        or "No security-relevant change.",
         metadata={
             "findings": dg.MetadataValue.json(found.findings),
             keys.FAILING_USERS: dg.MetadataValue.json(
@@ -181,6 +185,17 @@ def enrich_raw_users(
             "moved_aside": dg.MetadataValue.json(state_report.moved_aside),
         },
     )
+
+
+def _with_privilege_reasons(findings: list[str], frame: pd.DataFrame) -> str:
+    """The findings, each privilege finding followed by why (the policy and statement)."""
+    why = {row["user_name"]: kpis.privilege_reason(row) for row in frame.to_dict("records")}
+    described = []
+    for finding in findings:
+        kind, _, name = finding.partition(": ")
+        reason = why.get(name) if "admin" in kind or "escalation" in kind else None
+        described.append(f"{finding} ({reason})" if reason else finding)
+    return "; ".join(described)
 
 
 def map_to_ocsf(

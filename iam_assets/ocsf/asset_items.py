@@ -95,7 +95,7 @@ ASSET_ITEM_MAPPING: tuple[MappingRow, ...] = (
     MappingRow("Arn", "user.uid_alt", "the user's ARN (not in the page's table)"),
     MappingRow("MFAActive, else MFADevices", "user.has_mfa", "true/false; absent when unknown"),
     MappingRow(
-        "policies (enriched `is_admin`)",
+        "policy documents (enriched `is_admin`)",
         "user.type_id",
         "2 when the user is an administrator, else 1; absent when unknown (not in the page's"
         " table)",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from iam_assets.analysis.escalation import path_names
 from iam_assets.analysis.records import EnrichedUser
 from iam_assets.collect.arns import account_id
 from iam_assets.ocsf import sekoia_profile, strict_credentials
@@ -124,6 +125,23 @@ STRICT_MAPPING: tuple[MappingRow, ...] = (
     ),
     *strict_credentials.CREDENTIAL_ROWS,
     MappingRow(
+        "Policies[].Document",
+        "unmapped.admin_reasons",
+        "why the user is, is not, or may be an administrator (enriched `admin_reasons`: the"
+        " policy and statement, or what is missing); omitted when none",
+    ),
+    MappingRow(
+        "Policies[].Document",
+        "unmapped.can_become_admin",
+        "true when a known privilege-escalation path is open (enriched `can_become_admin`);"
+        " omitted when unknown",
+    ),
+    MappingRow(
+        "Policies[].Document",
+        "unmapped.escalation_paths",
+        "the names of the open escalation paths (cloudsplaining's table); omitted when none",
+    ),
+    MappingRow(
         "UnknownFields",
         "unmapped.unknown_fields",
         "names of the IAM fields the collector could not read; omitted when none",
@@ -204,6 +222,12 @@ def _unmapped(user: EnrichedUser, unknown: list[str]) -> dict[str, Any]:
     keys = user.get("active_access_keys")
     _put(unmapped, "access_keys_count", keys, "unmapped.access_keys_count", unknown)
     unmapped |= strict_credentials.credential_facts(user, unknown)
+    if user.get("admin_reasons"):
+        unmapped["admin_reasons"] = list(user["admin_reasons"])
+    escalates = user.get("can_become_admin")
+    _put(unmapped, "can_become_admin", escalates, "unmapped.can_become_admin", unknown)
+    if names := path_names(list(user.get("escalation_paths") or [])):
+        unmapped["escalation_paths"] = names
     if user.get("unknown_fields"):
         unmapped["unknown_fields"] = list(user["unknown_fields"])
     if unknown:

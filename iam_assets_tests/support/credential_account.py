@@ -9,6 +9,8 @@ CreateServiceSpecificCredential, UpdateServiceSpecificCredential and
 PutUserPermissionsBoundary, which ``iam_simulated.py`` answers citing AWS's pages); a key is
 "used" as IAM sees it, by signing an STS GetCallerIdentity request with it."""
 
+from typing import Any
+
 import boto3
 
 from iam_assets.demo.seed_credentials import certificate, mfa_serial, ssh_key
@@ -68,4 +70,21 @@ def seed_credential_account(admin, via_proxy, moto_endpoint):
             AuthenticationCode1="123456",
             AuthenticationCode2="654321",
         )
+    create_boundary_policy(admin)
     via_proxy.put_user_permissions_boundary(UserName="svc.sue", PermissionsBoundary=BOUNDARY)
+
+
+BOUNDARY_DOCUMENT = (
+    '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}'
+)
+
+
+def create_boundary_policy(admin: Any) -> None:
+    """The customer-managed policy ``BOUNDARY`` names (IAM refuses a boundary that is none),
+    created once."""
+    try:
+        admin.get_policy(PolicyArn=BOUNDARY)
+    except admin.exceptions.NoSuchEntityException:
+        admin.create_policy(
+            PolicyName=BOUNDARY.rsplit("/", 1)[-1], PolicyDocument=BOUNDARY_DOCUMENT
+        )

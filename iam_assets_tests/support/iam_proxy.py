@@ -211,7 +211,12 @@ class IAMProxy(LoopbackServer):
             status, payload = upstream("GetUser", {"UserName": name})
             if status != 200:
                 return status, xml, payload
-            if action == "PutUserPermissionsBoundary":
+            if action == "PutUserPermissionsBoundary":  # IAM refuses a policy that is none
+                status, payload = upstream(
+                    "GetPolicy", {"PolicyArn": params["PermissionsBoundary"]}
+                )
+                if status != 200:
+                    return status, xml, payload
                 self.boundaries.by_user[name] = params["PermissionsBoundary"]
             else:
                 self.boundaries.by_user.pop(name, None)
