@@ -169,3 +169,32 @@ def test_every_variable_the_code_reads_is_in_the_readme_configuration_table():
     }
     assert len(read) > 10
     assert read - table == set()
+
+
+def test_only_the_settings_module_reads_the_environment():
+    """One place to look for what can be configured: the pure stages take what they need as
+    arguments. The demo reads its own folders; http_post.py reads the CA bundle variables the
+    way OpenSSL and requests do."""
+    import ast
+    from pathlib import Path
+
+    import iam_assets
+
+    package = Path(iam_assets.__file__).parent
+    allowed = {"defs/settings.py", "demo/definitions.py", "deliver/http_post.py"}
+    readers = set()
+    for source in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            reads = isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv"}
+            if reads and isinstance(node.value, ast.Name) and node.value.id == "os":
+                readers.add(str(source.relative_to(package)))
+    assert readers - allowed == set()
+    assert "defs/settings.py" in readers
+
+
+def test_the_schedule_follows_its_variable(monkeypatch):
+    monkeypatch.setenv("IAM_ASSETS_SCHEDULE_CRON", "30 2 * * *")
+    from iam_assets.defs.code_location import build_definitions
+
+    defs = build_definitions(iam=IAMResource(), intake=SekoiaIntakeResource(intake_key="k"))
+    assert defs.resolve_schedule_def("daily_iam_inventory").cron_schedule == "30 2 * * *"

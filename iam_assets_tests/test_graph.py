@@ -166,12 +166,13 @@ def test_seed_checks_reject_strict_events_and_the_other_way_round():
 
 
 def test_unknown_profile_is_an_error_naming_the_variable(monkeypatch):
-    from iam_assets.ocsf import profiles
+    from iam_assets.defs.settings import ocsf_profile_from_env
 
     monkeypatch.setenv("IAM_ASSETS_OCSF_PROFILE", "ecs")
-    with pytest.raises(ValueError, match="IAM_ASSETS_OCSF_PROFILE"):
-        profiles.resolve()
-    assert profiles.resolve("ocsf") == "ocsf"  # run config wins
+    with pytest.raises(ValueError, match="IAM_ASSETS_OCSF_PROFILE / profile must be one of"):
+        ocsf_profile_from_env()
+    monkeypatch.setenv("IAM_ASSETS_OCSF_PROFILE", "OCSF")
+    assert ocsf_profile_from_env().profile == "ocsf"
 
 
 def test_resources_never_show_their_secrets():

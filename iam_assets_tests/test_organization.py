@@ -22,10 +22,10 @@ from iam_assets.defs.partitions import (
     ACCOUNTS_VARIABLE,
     EXCLUDED_VARIABLE,
     AccountScope,
-    account_scope_from_env,
     aws_accounts,
 )
 from iam_assets.defs.sensors import root_cause, run_failure_alerts
+from iam_assets.defs.settings import account_scope_from_env
 from iam_assets.defs.sink_resources import SekoiaIntakeResource
 from iam_assets_tests.support.organization import (
     MANAGEMENT_ACCOUNT,

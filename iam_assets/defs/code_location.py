@@ -15,6 +15,7 @@ from iam_assets.defs.sensors import SENSORS, build_delivery_freshness
 from iam_assets.defs.settings import (
     notifier_from_env,
     ocsf_profile_from_env,
+    schedule_cron_from_env,
     snapshot_store_from_env,
 )
 from iam_assets.defs.sink_resources import EventSinkResource
@@ -60,7 +61,7 @@ def build_definitions(
         assets=build_assets(partitions_def, destinations),
         asset_checks=[*build_checks(partitions_def, destinations), *freshness_checks],
         jobs=[job],
-        schedules=[daily_schedule(job, partitions_def)],
+        schedules=[daily_schedule(job, partitions_def, schedule_cron_from_env())],
         sensors=sensors,
         resources={
             "iam": iam,

@@ -1,4 +1,7 @@
-"""Every resource of the production code location as the environment configures it.
+"""Every setting the package reads from the environment, read here and nowhere else: the
+resources of the production code location, its account scope and its schedule. (The demo reads
+its own two folders; TLS and proxy variables are read where the standard library and requests
+read them, see deliver/http_post.py.)
 
 Secrets travel as ``dg.EnvVar`` (resolved at run time, never stored in run config); a setting
 that cannot work fails here, when the code location loads, naming the variable.
@@ -29,7 +32,14 @@ from iam_assets.defs.notifier import (
     WEBHOOK_URL,
     NotifierResource,
 )
-from iam_assets.defs.ocsf_resource import OCSFProfileResource
+from iam_assets.defs.ocsf_resource import PROFILE_VARIABLE, OCSFProfileResource
+from iam_assets.defs.partitions import (
+    ACCOUNTS_VARIABLE,
+    EXCLUDED_VARIABLE,
+    AccountScope,
+    account_scope,
+)
+from iam_assets.defs.schedules import CRON_VARIABLE, DEFAULT_CRON
 from iam_assets.defs.sink_resources import (
     EventSinkResource,
     SekoiaAssetInventoryResource,
@@ -158,4 +168,21 @@ def env_flag(variable: str, *, default: bool = False) -> bool:
 
 def ocsf_profile_from_env() -> OCSFProfileResource:
     """The OCSF output from ``IAM_ASSETS_OCSF_PROFILE``; an unknown one fails here, at load."""
-    return OCSFProfileResource(profile=profiles.resolve())
+    try:
+        profile = profiles.resolve(os.environ.get(PROFILE_VARIABLE))
+    except ValueError as error:
+        raise ValueError(f"{PROFILE_VARIABLE} / {error}") from None
+    return OCSFProfileResource(profile=profile)
+
+
+def account_scope_from_env() -> AccountScope | None:
+    """``IAM_ASSETS_ACCOUNTS`` and ``IAM_ASSETS_EXCLUDE_ACCOUNTS``: ``None`` for single-account
+    use; a clear error, naming the variable, for a bad value."""
+    return account_scope(
+        os.environ.get(ACCOUNTS_VARIABLE) or "", os.environ.get(EXCLUDED_VARIABLE) or ""
+    )
+
+
+def schedule_cron_from_env() -> str:
+    """``IAM_ASSETS_SCHEDULE_CRON``, the daily schedule in UTC (default 06:00)."""
+    return os.environ.get(CRON_VARIABLE) or DEFAULT_CRON
