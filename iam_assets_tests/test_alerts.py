@@ -2,9 +2,9 @@
 
 import dagster as dg
 
+from iam_assets.defs.destinations import SekoiaIntakeResource
 from iam_assets.defs.notifier import NotifierResource
 from iam_assets.defs.sensors import check_failure_alerts, failed_checks, run_failure_alerts
-from iam_assets.defs.sink_resources import SekoiaIntakeResource
 from iam_assets.defs.state_resource import SnapshotStoreResource
 from iam_assets.demo.seed import DEMO_USERS, seed_users
 from iam_assets_tests.support.graph import materialize_graph

@@ -5,8 +5,8 @@ import copy
 import dagster as dg
 import pytest
 
+from iam_assets.defs.destinations import SekoiaIntakeResource
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
-from iam_assets.defs.sink_resources import SekoiaIntakeResource
 from iam_assets.ocsf import rules
 from iam_assets_tests.support.graph import CHECKS, sekoia_user_inventory
 from iam_assets_tests.support.product_page import SEED_EVENT

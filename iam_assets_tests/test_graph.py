@@ -4,7 +4,7 @@ import dagster as dg
 import pytest
 
 from iam_assets.defs.aws_resource import IAMResource
-from iam_assets.defs.sink_resources import SekoiaIntakeResource
+from iam_assets.defs.destinations import SekoiaIntakeResource
 from iam_assets.demo.seed import DEMO_USERS, DemoUser, seed_users
 from iam_assets_tests.support.expected import expected_event
 from iam_assets_tests.support.graph import CHECKS, materialize_graph, metadata

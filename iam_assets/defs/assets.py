@@ -16,7 +16,8 @@ from iam_assets.analysis.snapshot_store import STATE_VARIABLE, StateReport
 from iam_assets.defs import keys
 from iam_assets.defs.aws_resource import IAMResource
 from iam_assets.defs.checks import collection_result, root_account_result
-from iam_assets.defs.delivery_assets import INTAKE, build_delivery_assets
+from iam_assets.defs.delivery_assets import build_delivery_assets
+from iam_assets.defs.destinations import INTAKE_COPY, Destination
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
 from iam_assets.defs.state_resource import SnapshotStoreResource
 from iam_assets.ocsf import profiles, sekoia_profile
@@ -209,7 +210,7 @@ def map_to_ocsf(
 
 def build_assets(
     partitions_def: dg.PartitionsDefinition | None = None,
-    destinations: Sequence[str] = (INTAKE,),
+    destinations: Sequence[Destination] = (INTAKE_COPY,),
 ) -> list[dg.AssetsDefinition]:
     """One asset per arrow of the lineage, with a leaf per destination; partitioned (by AWS
     account) or not."""

@@ -8,6 +8,7 @@ import dagster as dg
 
 from iam_assets.analysis import credentials
 from iam_assets.defs import keys
+from iam_assets.defs.destinations import INTAKE_COPY, Destination
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
 from iam_assets.defs.sink_resources import EventSinkResource
 from iam_assets.ocsf import profiles, rules
@@ -178,7 +179,7 @@ class CheckDeclaration:
     asset: dg.AssetKey
     blocking: bool
     extra: dict[str, Any] = field(default_factory=dict)
-    needs: str | None = None  # the destination whose resource the check reads, if any
+    needs: Destination | None = None  # the destination whose resource the check reads, if any
 
 
 CHECK_DECLARATIONS = (
@@ -191,13 +192,13 @@ CHECK_DECLARATIONS = (
         blocking=True,
         extra={"additional_ins": {"raw_iam_users": dg.AssetIn(keys.RAW_USERS)}},
     ),
-    CheckDeclaration(ocsf_event_size, keys.OCSF_EVENTS, blocking=False, needs="intake"),
+    CheckDeclaration(ocsf_event_size, keys.OCSF_EVENTS, blocking=False, needs=INTAKE_COPY),
 )
 
 
 def build_checks(
     partitions_def: dg.PartitionsDefinition | None = None,
-    destinations: Sequence[str] = ("intake",),
+    destinations: Sequence[Destination] = (INTAKE_COPY,),
 ) -> list[dg.AssetChecksDefinition]:
     """The checks, partitioned as the assets they check (by AWS account, or not); a check that
     holds the events to a destination's limit exists when that destination does."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import dagster as dg
 
-from iam_assets.defs.keys import DELIVERED, FAILING_USERS, PARTITION_TAG
+from iam_assets.defs.keys import FAILING_USERS, PARTITION_TAG
 from iam_assets.defs.notifier import NotifierResource
 from iam_assets.deliver.alert_channels import Alert, FailedCheck
 
@@ -17,7 +17,7 @@ FRESHNESS = timedelta(hours=26)
 
 
 def build_delivery_freshness(
-    leaves: Sequence[dg.AssetKey] = (DELIVERED,),
+    leaves: Sequence[dg.AssetKey],
 ) -> tuple[list[dg.AssetChecksDefinition], dg.SensorDefinition]:
     """A freshness check on each delivered copy and the sensor that evaluates them.
 
