@@ -8,15 +8,12 @@ from typing import Any
 import dagster as dg
 
 from iam_assets.defs import keys
+from iam_assets.defs.checks import held_back_declaration, result, specs_on
 from iam_assets.defs.destinations import Destination
 from iam_assets.deliver.sink import DeliveryError, DeliveryReport, EventSink
 
 AT_LEAST_ONCE = (
     "at-least-once: each run sends the whole snapshot; a failed or retried run sends it again"
-)
-ITEMS_COMPLETE = (
-    "Every user became an asset item and was sent. A WARN names the users held back: an item"
-    " the model of Sekoia's SDK cannot hold (no creation time), or one over the size limit."
 )
 
 
@@ -78,7 +75,8 @@ def deliver(
     report, metadata = _send(context, destination, sink, records)
     if report.receipts:
         metadata["receipts"] = dg.MetadataValue.json(report.receipts[:100])
-    if destination.held_back_check is None:
+    held_back_check = held_back_declaration(destination)
+    if held_back_check is None:
         return dg.MaterializeResult(metadata=metadata)
     metadata["held_back_users"] = dg.MetadataValue.json(held_back)
     not_sent = held_back + [
@@ -88,10 +86,9 @@ def deliver(
     return dg.MaterializeResult(
         metadata=metadata,
         check_results=[
-            dg.AssetCheckResult(
-                check_name=destination.held_back_check,
+            result(
+                held_back_check,
                 passed=not not_sent,
-                severity=dg.AssetCheckSeverity.WARN,
                 description="; ".join(f"{user['user']}: {user['reason']}" for user in not_sent[:20])
                 or f"Every user was sent ({destination.name}).",
                 metadata={
@@ -107,17 +104,6 @@ def delivery_asset(destination: Destination, common: Mapping[str, Any]) -> dg.As
     dependency (their blocking checks guard every copy), its sink and the account's state (held
     for the run: one delivery at a time) as resources."""
     guarded_by_events = [] if destination.source == keys.OCSF_EVENTS else [keys.OCSF_EVENTS]
-    check_specs = (
-        [
-            dg.AssetCheckSpec(
-                destination.held_back_check,
-                asset=destination.asset_key,
-                description=ITEMS_COMPLETE,
-            )
-        ]
-        if destination.held_back_check
-        else []
-    )
 
     def copy(context: dg.AssetExecutionContext, source: Any) -> dg.MaterializeResult:
         return deliver(context, destination, source)
@@ -129,7 +115,7 @@ def delivery_asset(destination: Destination, common: Mapping[str, Any]) -> dg.As
         ins={"source": dg.AssetIn(destination.source)},
         deps=guarded_by_events,
         required_resource_keys={destination.resource_key, "state"},
-        check_specs=check_specs,
+        check_specs=specs_on(destination.asset_key, destination),
         **common,
     )(copy)
 

@@ -4,16 +4,14 @@ missed day)."""
 
 import warnings
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 import dagster as dg
 
+from iam_assets.defs.checks import FRESHNESS_WINDOW, declared
 from iam_assets.defs.keys import FAILING_USERS, PARTITION_TAG
 from iam_assets.defs.notifier import NotifierResource
 from iam_assets.deliver.alert_channels import Alert, FailedCheck
-
-FRESHNESS = timedelta(hours=26)
 
 
 def build_delivery_freshness(
@@ -28,10 +26,12 @@ def build_delivery_freshness(
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=dg.SupersessionWarning)
+        declaration = declared("freshness_check")
         checks = dg.build_last_update_freshness_checks(
             assets=list(leaves),
-            lower_bound_delta=FRESHNESS,
-            severity=dg.AssetCheckSeverity.ERROR,
+            lower_bound_delta=FRESHNESS_WINDOW,
+            severity=declaration.severity,
+            blocking=declaration.blocking,
         )
         sensor = dg.build_sensor_for_freshness_checks(
             freshness_checks=checks,
