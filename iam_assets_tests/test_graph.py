@@ -134,6 +134,8 @@ def test_second_snapshot_reports_what_changed_and_warns_on_security(
         "new admin without MFA: mallory.new",
         "console user lost MFA: grace.readonly",
     ]
+    # The users at fault, from the findings' data (what the alert lists).
+    assert warning.metadata["failing_users"].value == ["grace.readonly", "mallory.new"]
     assert second.success  # a WARN does not stop delivery
 
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from iam_assets.analysis import changes, enrich, kpis, privilege
-from iam_assets.analysis.records import EnrichedUser, TrackedUser
+from iam_assets.analysis.records import EnrichedUser, Finding, TrackedUser
 from iam_assets.collect import policies
 from iam_assets_tests.support.product_page import CONSOLE_USER, PROGRAMMATIC_USER
 
@@ -80,9 +80,10 @@ def test_diff_names_added_removed_changed_and_security_findings():
     assert found.removed == ["lambda-execution-role"]
     assert found.changed == {"aws-developer-team": ["MFA lost"]}
     assert found.findings == [
-        "new admin without MFA: new-admin",
-        "console user lost MFA: aws-developer-team",
+        Finding("admin_without_mfa", "new-admin", "new admin without MFA"),
+        Finding("console_user_lost_mfa", "aws-developer-team", "console user lost MFA"),
     ]
+    assert str(found.findings[0]) == "new admin without MFA: new-admin"  # as it is reported
     assert changes.diff(None, after).any is False  # the first snapshot has nothing to compare
     assert "MFA lost" in changes.changes_markdown(found)
 

@@ -131,11 +131,11 @@ def enrich_raw_users(
     yield result(
         "security_relevant_changes",
         passed=not found.findings,
-        description="; ".join(found.findings) or "No security-relevant change.",
+        description="; ".join(map(str, found.findings)) or "No security-relevant change.",
         metadata={
-            "findings": dg.MetadataValue.json(found.findings),
+            "findings": dg.MetadataValue.json([str(finding) for finding in found.findings]),
             keys.FAILING_USERS: dg.MetadataValue.json(
-                sorted({finding.split(": ", 1)[1] for finding in found.findings})
+                sorted({finding.user for finding in found.findings})
             ),
         },
     )
