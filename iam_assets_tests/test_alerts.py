@@ -1,5 +1,7 @@
 """Failures are impossible to miss: one alert per run, through Slack, a webhook, or the log."""
 
+import logging
+
 import dagster as dg
 
 from iam_assets.defs.destinations import SekoiaIntakeResource
@@ -51,6 +53,46 @@ def test_a_failed_check_in_a_successful_run_sends_exactly_one_alert(
     assert set(check["users"]) == {"bob.no-mfa", "heidi.idle"}
     assert alert["run_url"] == f"http://dagster.example:3000/runs/{result.run_id}"
     assert "iam_fields_known" in alert["text"] and "bob.no-mfa" in alert["text"]
+
+
+class Lines(logging.Handler):
+    """The lines a sensor logs (what the UI shows on its tick)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_a_sent_alert_ticks_as_success_not_skipped(iam_admin, iam_proxy, intake, webhook, tmp_path):
+    """What the daemon sees: a tick that sent an alert reports the run it acted on (the UI shows
+    a successful tick, and the run an engine event), not a skip; the sensor's log says sent."""
+    seed_users(iam_admin, DEMO_USERS)
+    iam_proxy.fail("ListMFADevices", when=lambda p: p["UserName"] == "bob.no-mfa")
+    notifier = NotifierResource(webhook_url=webhook.url)
+    log = Lines()
+    with dg.instance_for_test() as instance:
+
+        def tick(cursor: str | None):
+            context = dg.build_sensor_context(
+                instance=instance, cursor=cursor, resources={"notifier": notifier}
+            )
+            context.log.addHandler(log)
+            return check_failure_alerts.evaluate_tick(context), context.cursor
+
+        _, cursor = tick(None)  # the first tick only sets the cursor, as the daemon's does
+        result = run_graph(instance, iam_proxy, intake, tmp_path, intake_key=intake.key)
+        assert result.success
+        sent, cursor = tick(cursor)
+        again, _ = tick(cursor)
+    assert len(webhook.received) == 1
+    assert sent.skip_message is None and not sent.run_requests
+    (reaction,) = sent.dagster_run_reactions
+    assert reaction.dagster_run.run_id == result.run_id and reaction.error is None
+    assert f"Alert sent through webhook: 1 failed check(s) of run {result.run_id}" in log.lines
+    assert not again.dagster_run_reactions  # the next tick does not send it again
 
 
 def test_a_clean_run_sends_nothing(iam_admin, iam_proxy, intake, webhook, tmp_path):
