@@ -157,3 +157,44 @@ def test_without_any_channel_the_alert_is_a_logged_warning():
     )
     assert channel == "log"
     assert warnings and "boom" in warnings[0] and "http://ui/runs/r2" in warnings[0]
+
+
+def test_the_webhook_follows_no_redirect_and_its_url_is_in_no_error(webhook):
+    """The webhook URL is a secret (its path or query holds the token): a redirect is refused as
+    the intake refuses one, and neither the URL nor its token is in the error."""
+    import pytest
+
+    from iam_assets.deliver.alert_channels import Alert
+    from iam_assets.deliver.sink import DeliveryError
+    from iam_assets_tests.support.webhook_double import WebhookDouble
+
+    elsewhere = WebhookDouble().start()
+    try:
+        webhook.redirect_to = f"{elsewhere.url}/collect"
+        secret_url = f"{webhook.url}/hooks/T0/B0/s3cr3t-token?sig=s3cr3t-sig"
+        notifier = NotifierResource(webhook_url=secret_url)
+        with pytest.raises(DeliveryError) as raised:
+            notifier.send(Alert("r3", "job", "http://ui/runs/r3", run_error="boom"), log=None)
+    finally:
+        elsewhere.stop()
+    assert elsewhere.received == []  # not followed
+    assert webhook.paths == ["/hooks/T0/B0/s3cr3t-token?sig=s3cr3t-sig"]  # once, not retried
+    message = str(raised.value)
+    assert "HTTP 307" in message and "IAM_ASSETS_ALERT_WEBHOOK_URL" in message
+    assert "s3cr3t" not in message and webhook.url not in message
+    assert raised.value.__cause__ is None and raised.value.__context__ is None
+
+
+def test_an_unreachable_webhook_is_retried_then_named_without_its_url():
+    import pytest
+
+    from iam_assets.deliver.alert_channels import Alert, post_webhook
+    from iam_assets.deliver.retries import RetryPolicy
+    from iam_assets.deliver.sink import DeliveryError
+
+    fast = RetryPolicy(timeout=2.0, max_attempts=2, backoff_initial=0.01)
+    with pytest.raises(DeliveryError) as raised:
+        post_webhook("http://127.0.0.1:9/hooks/s3cr3t-token", Alert("r4", "job", "u"), fast)
+    message = str(raised.value)
+    assert "The alert webhook kept failing (connection refused) after 1 retries" in message
+    assert "s3cr3t" not in message and "127.0.0.1" not in message

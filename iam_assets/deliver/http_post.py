@@ -87,7 +87,7 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, deadline: float) 
     """POST ``body`` and read the whole answer within ``deadline`` seconds, or raise
     ``TransportError``. Redirects are returned as they are, never followed."""
     parts = urlsplit(url)
-    target = parts.path or "/"
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")  # a webhook's token
     connection = _connection(parts, timeout=deadline)
     expired = threading.Event()
 
