@@ -3,8 +3,7 @@ inventory, or both: IAM_ASSETS_DESTINATIONS); one account, or every account of a
 when IAM_ASSETS_ACCOUNTS says so."""
 
 from iam_assets.defs.code_location import build_definitions
-from iam_assets.defs.partitions import account_scope_from_env
-from iam_assets.defs.settings import iam_resource_from_env, sinks_from_env
+from iam_assets.defs.settings import account_scope_from_env, iam_resource_from_env, sinks_from_env
 
 defs = build_definitions(
     iam=iam_resource_from_env(),

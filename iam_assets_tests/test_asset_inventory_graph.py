@@ -10,8 +10,8 @@ from iam_assets.analysis import enrich
 from iam_assets.defs import settings
 from iam_assets.defs.checks import build_checks
 from iam_assets.defs.delivery_assets import build_delivery_assets
+from iam_assets.defs.destinations import ASSET_INVENTORY_COPY, SekoiaAssetInventoryResource
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
-from iam_assets.defs.sink_resources import SekoiaAssetInventoryResource
 from iam_assets.demo.seed import DEMO_USERS, generated_users, seed_users
 from iam_assets_tests.support.asset_api_double import model_problem
 from iam_assets_tests.support.graph import materialize_graph, metadata
@@ -105,8 +105,8 @@ def _graph_with_events(events: list[dict]):
         fake_raw,
         fake_enriched,
         fake_events,
-        *build_delivery_assets(("assets",), common),
-        *build_checks(destinations=("assets",)),
+        *build_delivery_assets((ASSET_INVENTORY_COPY,), common),
+        *build_checks(destinations=(ASSET_INVENTORY_COPY,)),
     ]
 
 
@@ -189,7 +189,7 @@ def test_asset_api_settings_that_cannot_work_fail_at_launch_naming_the_variable(
             intake,
             state,
             asset_api=object(),  # both leaves; the resource below replaces the double's
-            asset_inventory=settings.sekoia_asset_inventory_from_env(),
+            asset_inventory=settings.sink_resource_from_env(ASSET_INVENTORY_COPY),
         )
     message = str(raised.value.__cause__)
     assert named in message

@@ -5,8 +5,8 @@ import copy
 import dagster as dg
 import pytest
 
+from iam_assets.defs.destinations import SekoiaIntakeResource
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
-from iam_assets.defs.sink_resources import SekoiaIntakeResource
 from iam_assets.ocsf import rules
 from iam_assets_tests.support.graph import CHECKS, sekoia_user_inventory
 from iam_assets_tests.support.product_page import SEED_EVENT
@@ -166,3 +166,33 @@ def test_a_bad_event_fails_its_check_and_blocks_delivery(intake, state):
     assert dg.AssetKey("ocsf_user_inventory") in materialized
     assert dg.AssetKey("sekoia_user_inventory") not in materialized
     assert intake.requests == []  # nothing left for Sekoia.io
+
+
+def test_every_check_of_the_graph_is_the_one_its_table_row_declares():
+    """Name, asset, description and blocking come from checks.CHECKS (or, for a copy's held-back
+    check, from its destination's row): nothing is declared anywhere else."""
+    from iam_assets.defs import checks
+    from iam_assets.defs.aws_resource import IAMResource
+    from iam_assets.defs.code_location import build_definitions
+    from iam_assets.defs.destinations import DESTINATIONS
+
+    defs = build_definitions(
+        iam=IAMResource(),
+        intake=SekoiaIntakeResource(intake_key="k"),
+        asset_inventory=SekoiaIntakeResource(intake_key="k"),  # any sink: the graph is read
+    )
+    specs = [
+        spec for definition in [*defs.assets, *defs.asset_checks] for spec in definition.check_specs
+    ]
+    held_back = {d.held_back_check: checks.held_back_declaration(d) for d in DESTINATIONS}
+    held_back.pop(None, None)
+    leaves = {destination.asset_key for destination in DESTINATIONS}
+    # Every row once, but the freshness row once per copy.
+    assert len(specs) == len(checks.CHECKS) - 1 + len(held_back) + len(DESTINATIONS)
+    for spec in specs:
+        declared = held_back.get(spec.name) or checks.declared(spec.name)
+        assert spec.blocking == declared.blocking, spec.name
+        if declared.asset is None:
+            assert spec.asset_key in leaves
+            continue
+        assert (spec.asset_key, spec.description) == (declared.asset, declared.description)

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iam_assets.analysis import changes, credentials, enrich, kpis
+from iam_assets.analysis.records import Finding
 from iam_assets.analysis.snapshot_store import SnapshotStore, StateReport
 from iam_assets.ocsf import sekoia_profile, strict_profile
 from iam_assets.ocsf.strict_rules import validate_strict
@@ -326,7 +327,7 @@ def test_a_new_credential_of_any_kind_is_a_change_and_usable_ones_are_findings()
             "new MFA device (fido)",
         ]
     }
-    assert found.findings == [
+    assert [str(finding) for finding in found.findings] == [
         "new access key: alice",
         "new signing certificate: alice",
         "new SSH key: alice",
@@ -343,7 +344,8 @@ def test_inactive_removed_and_reactivated_credentials():
     )
     found = changes.diff(first, second)
     assert found.changed == {"bob": ["new inactive access key", "SSH key activated"]}
-    assert found.findings == ["SSH key reactivated: bob"]  # the inactive key is not usable yet
+    # the inactive key is not usable yet
+    assert found.findings == [Finding("usable_credential", "bob", "SSH key reactivated")]
     third = snapshot(raw("bob", AccessKeys=[], SSHPublicKeys=[SSH]))
     found = changes.diff(second, third)
     assert found.changed == {"bob": ["active access key removed", "inactive access key removed"]}
@@ -355,7 +357,8 @@ def test_credentials_of_a_new_user_are_not_findings_and_rotation_is_one_new_key(
     rotated = raw("carol", AccessKeys=[key(0, None)])
     newcomer = raw("mallory", AccessKeys=[key(0, None)], SSHPublicKeys=[SSH])
     found = changes.diff(before, snapshot(rotated, newcomer))
-    assert found.added == ["mallory"] and found.findings == ["new access key: carol"]
+    assert found.added == ["mallory"]
+    assert found.findings == [Finding("usable_credential", "carol", "new access key")]
     assert found.changed == {"carol": ["new active access key", "active access key removed"]}
 
 
@@ -439,7 +442,7 @@ def test_exactly_the_new_ssh_keys_are_findings(old, new):
     found = changes.diff(before, after)
     added, gone = len(new - old), len(old - new)
     expected = [f"new SSH key{'' if added == 1 else f' (x{added})'}: frank"] if added else []
-    assert found.findings == expected
+    assert [str(finding) for finding in found.findings] == expected
     assert found.any is bool(added or gone)
 
 

@@ -22,9 +22,9 @@ from iam_assets.collect.credential_report import (
 )
 from iam_assets.collect.report_csv import NO_VALUE
 from iam_assets.defs.aws_resource import IAMResource
-from iam_assets.defs.checks import collection_result
+from iam_assets.defs.check_results import collection_result
+from iam_assets.defs.destinations import SekoiaIntakeResource
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
-from iam_assets.defs.sink_resources import SekoiaIntakeResource
 from iam_assets.demo.seed import DEMO_USERS, seed_users
 from iam_assets_tests.support.credential_reports import (
     ACCOUNT,

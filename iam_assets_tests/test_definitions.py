@@ -6,10 +6,10 @@ import dagster as dg
 import pytest
 
 from iam_assets.defs.aws_resource import AWSCredentialsMissing, IAMResource
+from iam_assets.defs.destinations import INTAKE_COPY, SekoiaIntakeResource
 from iam_assets.defs.keys import GROUP
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
-from iam_assets.defs.settings import sekoia_intake_from_env
-from iam_assets.defs.sink_resources import SekoiaIntakeResource
+from iam_assets.defs.settings import sink_resource_from_env
 from iam_assets_tests.support.graph import ASSETS, CHECKS
 
 GRAPH = ["raw_iam_users", "enriched_iam_users", "ocsf_user_inventory", "sekoia_user_inventory"]
@@ -81,7 +81,7 @@ def launch(iam_proxy, state, intake):
 def test_missing_intake_key_is_a_launch_error_naming_the_variable(monkeypatch, iam_proxy, state):
     monkeypatch.delenv("SEKOIA_INTAKE_KEY", raising=False)
     with pytest.raises(Exception, match="SEKOIA_INTAKE_KEY") as raised:
-        launch(iam_proxy, state, sekoia_intake_from_env())
+        launch(iam_proxy, state, sink_resource_from_env(INTAKE_COPY))
     assert iam_proxy.actions == {}, raised.value  # failed before reading IAM
 
 
@@ -107,7 +107,7 @@ def test_intake_settings_that_cannot_work_fail_at_launch_naming_the_variable(
     for variable, value in settings.items():
         monkeypatch.setenv(variable, value)
     with pytest.raises(dg.DagsterResourceFunctionError) as raised:
-        launch(iam_proxy, state, sekoia_intake_from_env())
+        launch(iam_proxy, state, sink_resource_from_env(INTAKE_COPY))
     message = str(raised.value.__cause__)
     assert named in message
     assert "s3cr3t" not in message
@@ -117,16 +117,16 @@ def test_intake_settings_that_cannot_work_fail_at_launch_naming_the_variable(
 def test_plain_http_beyond_loopback_works_once_allowed(monkeypatch):
     monkeypatch.setenv("SEKOIA_INTAKE_URL", "http://intake.internal:8080")
     monkeypatch.setenv("SEKOIA_INTAKE_ALLOW_HTTP", "true")
-    assert sekoia_intake_from_env().allow_http is True
+    assert sink_resource_from_env(INTAKE_COPY).allow_http is True
     monkeypatch.setenv("SEKOIA_INTAKE_ALLOW_HTTP", "maybe")
     with pytest.raises(ValueError, match="SEKOIA_INTAKE_ALLOW_HTTP must be true or false"):
-        sekoia_intake_from_env()
+        sink_resource_from_env(INTAKE_COPY)
 
 
 def test_intake_url_defaults_to_sekoia_and_is_read_from_the_environment(monkeypatch):
-    assert sekoia_intake_from_env().url == "https://intake.sekoia.io"
+    assert sink_resource_from_env(INTAKE_COPY).url == "https://intake.sekoia.io"
     monkeypatch.setenv("SEKOIA_INTAKE_URL", "https://app.usa1.sekoia.io/api/v1/intake-http")
-    url = sekoia_intake_from_env().url
+    url = sink_resource_from_env(INTAKE_COPY).url
     assert isinstance(url, dg.EnvVar) and url.env_var_name == "SEKOIA_INTAKE_URL"
     assert url.get_value() == "https://app.usa1.sekoia.io/api/v1/intake-http"
 
@@ -169,3 +169,32 @@ def test_every_variable_the_code_reads_is_in_the_readme_configuration_table():
     }
     assert len(read) > 10
     assert read - table == set()
+
+
+def test_only_the_settings_module_reads_the_environment():
+    """One place to look for what can be configured: the pure stages take what they need as
+    arguments. The demo reads its own folders; http_post.py reads the CA bundle variables the
+    way OpenSSL and requests do."""
+    import ast
+    from pathlib import Path
+
+    import iam_assets
+
+    package = Path(iam_assets.__file__).parent
+    allowed = {"defs/settings.py", "demo/definitions.py", "deliver/http_post.py"}
+    readers = set()
+    for source in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            reads = isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv"}
+            if reads and isinstance(node.value, ast.Name) and node.value.id == "os":
+                readers.add(str(source.relative_to(package)))
+    assert readers - allowed == set()
+    assert "defs/settings.py" in readers
+
+
+def test_the_schedule_follows_its_variable(monkeypatch):
+    monkeypatch.setenv("IAM_ASSETS_SCHEDULE_CRON", "30 2 * * *")
+    from iam_assets.defs.code_location import build_definitions
+
+    defs = build_definitions(iam=IAMResource(), intake=SekoiaIntakeResource(intake_key="k"))
+    assert defs.resolve_schedule_def("daily_iam_inventory").cron_schedule == "30 2 * * *"

@@ -4,7 +4,7 @@ import dagster as dg
 import pytest
 
 from iam_assets.defs.aws_resource import IAMResource
-from iam_assets.defs.sink_resources import SekoiaIntakeResource
+from iam_assets.defs.destinations import SekoiaIntakeResource
 from iam_assets.demo.seed import DEMO_USERS, DemoUser, seed_users
 from iam_assets_tests.support.expected import expected_event
 from iam_assets_tests.support.graph import CHECKS, materialize_graph, metadata
@@ -134,6 +134,8 @@ def test_second_snapshot_reports_what_changed_and_warns_on_security(
         "new admin without MFA: mallory.new",
         "console user lost MFA: grace.readonly",
     ]
+    # The users at fault, from the findings' data (what the alert lists).
+    assert warning.metadata["failing_users"].value == ["grace.readonly", "mallory.new"]
     assert second.success  # a WARN does not stop delivery
 
 
@@ -166,12 +168,13 @@ def test_seed_checks_reject_strict_events_and_the_other_way_round():
 
 
 def test_unknown_profile_is_an_error_naming_the_variable(monkeypatch):
-    from iam_assets.ocsf import profiles
+    from iam_assets.defs.settings import ocsf_profile_from_env
 
     monkeypatch.setenv("IAM_ASSETS_OCSF_PROFILE", "ecs")
-    with pytest.raises(ValueError, match="IAM_ASSETS_OCSF_PROFILE"):
-        profiles.resolve()
-    assert profiles.resolve("ocsf") == "ocsf"  # run config wins
+    with pytest.raises(ValueError, match="IAM_ASSETS_OCSF_PROFILE / profile must be one of"):
+        ocsf_profile_from_env()
+    monkeypatch.setenv("IAM_ASSETS_OCSF_PROFILE", "OCSF")
+    assert ocsf_profile_from_env().profile == "ocsf"
 
 
 def test_resources_never_show_their_secrets():

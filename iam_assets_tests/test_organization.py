@@ -17,16 +17,16 @@ from iam_assets.collect import accounts
 from iam_assets.collect.accounts import ORGANIZATION_ACTIONS, role_arn
 from iam_assets.defs.aws_resource import IAMResource
 from iam_assets.defs.code_location import build_definitions
+from iam_assets.defs.destinations import SekoiaIntakeResource
 from iam_assets.defs.notifier import NotifierResource
 from iam_assets.defs.partitions import (
     ACCOUNTS_VARIABLE,
     EXCLUDED_VARIABLE,
     AccountScope,
-    account_scope_from_env,
     aws_accounts,
 )
 from iam_assets.defs.sensors import root_cause, run_failure_alerts
-from iam_assets.defs.sink_resources import SekoiaIntakeResource
+from iam_assets.defs.settings import account_scope_from_env
 from iam_assets_tests.support.organization import (
     MANAGEMENT_ACCOUNT,
     add_member,

@@ -6,7 +6,7 @@ import typing
 import pytest
 
 from iam_assets.analysis import changes, enrich, kpis
-from iam_assets.analysis.records import EnrichedUser, TrackedUser
+from iam_assets.analysis.records import EnrichedUser, Finding, TrackedUser
 from iam_assets.collect.policies import grant
 from iam_assets_tests.support.policy_documents import EVERYTHING, IAM_FULL, managed
 from iam_assets_tests.support.product_page import CONSOLE_USER, PROGRAMMATIC_USER
@@ -47,9 +47,10 @@ def test_diff_names_added_removed_changed_and_security_findings():
     assert found.removed == ["lambda-execution-role"]
     assert found.changed == {"aws-developer-team": ["MFA lost"]}
     assert found.findings == [
-        "new admin without MFA: new-admin",
-        "console user lost MFA: aws-developer-team",
+        Finding("admin_without_mfa", "new-admin", "new admin without MFA"),
+        Finding("console_user_lost_mfa", "aws-developer-team", "console user lost MFA"),
     ]
+    assert str(found.findings[0]) == "new admin without MFA: new-admin"  # as it is reported
     assert changes.diff(None, after).any is False  # the first snapshot has nothing to compare
     assert "MFA lost" in changes.changes_markdown(found)
 
@@ -123,8 +124,11 @@ def test_becoming_admin_or_gaining_an_escalation_path_is_a_finding():
     promoted = admin(CONSOLE_USER, CONSOLE_USER["UserName"], CONSOLE_USER["UserId"])
     escalates = {**PROGRAMMATIC_USER, "Policies": [managed("IAMFullAccess", IAM_FULL)]}
     found = changes.diff(before, changes.snapshot(frame_of(escalates, promoted)))
-    assert "became admin: aws-developer-team" in found.findings
-    assert "gained an escalation path: lambda-execution-role" in found.findings
+    assert Finding("became_admin", "aws-developer-team", "became admin") in found.findings
+    assert (
+        Finding("gained_escalation_path", "lambda-execution-role", "gained an escalation path")
+        in found.findings
+    )
     assert "can become admin" in found.changed["lambda-execution-role"]
     # A snapshot of an earlier version knows no escalation verdict: no finding from it.
     old = {

@@ -10,8 +10,8 @@ import pytest
 from iam_assets.analysis.snapshot_store import SnapshotStore, StateReport
 from iam_assets.defs.account_lock import AccountLock
 from iam_assets.defs.aws_resource import IAMResource
+from iam_assets.defs.destinations import SekoiaIntakeResource
 from iam_assets.defs.settings import env_int, iam_resource_from_env
-from iam_assets.defs.sink_resources import SekoiaIntakeResource
 from iam_assets.defs.state_resource import SnapshotStoreResource
 from iam_assets.demo.seed import DEMO_USERS, seed_users
 from iam_assets_tests.support.graph import ASSETS, CHECKS, materialize_graph, metadata

@@ -13,7 +13,7 @@ import pandas as pd
 
 from iam_assets.analysis.credential_changes import credential_changes
 from iam_assets.analysis.enrich import to_records
-from iam_assets.analysis.records import EnrichedUser, TrackedUser
+from iam_assets.analysis.records import EnrichedUser, Finding, TrackedUser
 
 TRACKED = tuple(TrackedUser.__annotations__)  # the fields whose changes are tracked
 # The enriched columns ``tracked`` reads.
@@ -55,7 +55,7 @@ class Changes:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)  # user -> what changed
-    findings: list[str] = field(default_factory=list)  # the security-relevant ones
+    findings: list[Finding] = field(default_factory=list)  # the security-relevant ones
 
     @property
     def any(self) -> bool:
@@ -71,7 +71,9 @@ def diff(previous: Mapping[str, TrackedUser] | None, current: Mapping[str, Track
         user = current[uid]
         changes.added.append(user["user_name"])
         if user["is_admin"] and user["has_mfa"] is False:
-            changes.findings.append(f"new admin without MFA: {user['user_name']}")
+            changes.findings.append(
+                Finding("admin_without_mfa", user["user_name"], "new admin without MFA")
+            )
     for uid in sorted(set(previous) - set(current), key=lambda u: previous[u]["user_name"]):
         changes.removed.append(previous[uid]["user_name"])
     for uid in sorted(set(previous) & set(current), key=lambda u: current[u]["user_name"]):
@@ -83,7 +85,7 @@ def diff(previous: Mapping[str, TrackedUser] | None, current: Mapping[str, Track
     return changes
 
 
-def _what_changed(before: TrackedUser, after: TrackedUser) -> tuple[list[str], list[str]]:
+def _what_changed(before: TrackedUser, after: TrackedUser) -> tuple[list[str], list[Finding]]:
     """What changed, and the credential findings among it."""
     what: list[str] = []
     credentials, found, compared = credential_changes(before, after)
@@ -123,19 +125,19 @@ def _what_changed(before: TrackedUser, after: TrackedUser) -> tuple[list[str], l
     return what, found
 
 
-def _findings(before: TrackedUser, after: TrackedUser) -> list[str]:
+def _findings(before: TrackedUser, after: TrackedUser) -> list[Finding]:
     name = after["user_name"]
     found = []
     admin_without_mfa = after["is_admin"] is True and after["has_mfa"] is False
     was = before["is_admin"] is True and before["has_mfa"] is False
     if admin_without_mfa and not was:
-        found.append(f"admin without MFA: {name}")
+        found.append(Finding("admin_without_mfa", name, "admin without MFA"))
     if after["is_console_user"] and before["has_mfa"] is True and after["has_mfa"] is False:
-        found.append(f"console user lost MFA: {name}")
+        found.append(Finding("console_user_lost_mfa", name, "console user lost MFA"))
     if before["is_admin"] is False and after["is_admin"] is True:
-        found.append(f"became admin: {name}")
+        found.append(Finding("became_admin", name, "became admin"))
     if before.get("can_become_admin") is False and after.get("can_become_admin") is True:
-        found.append(f"gained an escalation path: {name}")
+        found.append(Finding("gained_escalation_path", name, "gained an escalation path"))
     return found
 
 

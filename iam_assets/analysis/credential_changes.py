@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from iam_assets.analysis.credentials import KINDS
+from iam_assets.analysis.records import Finding
 
 ACTIVE = "Active"
 NOUNS = {
@@ -53,10 +54,10 @@ def _counted(items: list[str]) -> list[str]:
 
 def credential_changes(
     before: Mapping[str, Any], after: Mapping[str, Any]
-) -> tuple[list[str], list[str], set[str]]:
+) -> tuple[list[str], list[Finding], set[str]]:
     """(what changed, the security findings, the kinds compared) between two tracked users."""
     what: list[str] = []
-    findings: list[str] = []
+    findings: list[Finding] = []
     compared: set[str] = set()
     for kind in KINDS:
         old, new = before.get(kind), after.get(kind)
@@ -66,7 +67,8 @@ def credential_changes(
         kind_what, usable = _kind_changes(kind, old, new)
         what += _counted(kind_what)
         if kind in FINDING_KINDS:
-            findings += [f"{text}: {after['user_name']}" for text in _counted(usable)]
+            user = after["user_name"]
+            findings += [Finding("usable_credential", user, text) for text in _counted(usable)]
     return what, findings, compared
 
 

@@ -2,13 +2,25 @@
 
 ``EnrichedUser`` is one row of the enriched users table (``enrich.enrich_user``, or
 ``enrich.to_records`` of the table), what the OCSF mappers read; ``TrackedUser`` is one user of a
-change-tracking snapshot (``changes.snapshot``), what is saved between runs.
+change-tracking snapshot (``changes.snapshot``), what is saved between runs; ``Finding`` is one
+security-relevant change between two snapshots.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
+
+# What a finding is about: an admin without MFA (new, or an existing user who became one), a
+# console user who lost MFA, a credential an existing user can newly use (new or reactivated).
+FindingKind = Literal[
+    "admin_without_mfa",
+    "console_user_lost_mfa",
+    "usable_credential",
+    "became_admin",
+    "gained_escalation_path",
+]
 
 
 class EnrichedUser(TypedDict):
@@ -74,3 +86,16 @@ class TrackedUser(TypedDict):
     ssh_keys: NotRequired[dict[str, str] | None]
     service_credentials: NotRequired[dict[str, str] | None]
     mfa_devices: NotRequired[dict[str, str] | None]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A security-relevant change, as data: its kind, the user's name and what happened (in the
+    words people read: "new access key"). ``str()`` is how it is reported: "<text>: <user>"."""
+
+    kind: FindingKind
+    user: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.text}: {self.user}"

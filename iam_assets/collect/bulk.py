@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from iam_assets.collect import credentials, policies
+from iam_assets.collect import bulk_policies, credentials
 from iam_assets.collect.client import IAMCalls, IAMCollectionError, denial, error_code
 from iam_assets.collect.credential_report import (
     CredentialReport,
@@ -98,7 +98,7 @@ class BulkReader:
         self._policies.preload_authorization_details(
             policy for page in details for policy in page.get("Policies", [])
         )
-        self._attached_aws_policies()
+        bulk_policies.learn_aws_managed_versions(self._calls, self._policies)
         generated_at, report = _granted(self._credential_report)
         services = credentials.every_users_service_credentials(self._calls)
         groups = {
@@ -140,19 +140,6 @@ class BulkReader:
             completed_per_user=sorted(detail["UserName"] for detail in per_user),
             report_rows_rejected=dict(sorted(rejected.items())),
             root=report.root,
-        )
-
-    def _attached_aws_policies(self) -> None:
-        """The default versions of the AWS managed policies in use, in one paged listing, so
-        that each needs one ``GetPolicyVersion``; denied, ``GetPolicy`` is asked per policy."""
-        try:
-            listed = self._calls.items("ListPolicies", "Policies", Scope="AWS", OnlyAttached=True)
-        except ClientError as error:
-            if denial(error) is None:
-                raise
-            return
-        self._policies.known_versions(
-            {policy["Arn"]: policy["DefaultVersionId"] for policy in listed}
         )
 
     def _complete(self, user: RawUser, fields: tuple[str, ...]) -> RawUser:
@@ -273,7 +260,7 @@ def _bulk_user(
         ],
         "AttachedPolicies": [p["PolicyName"] for p in detail.get("AttachedManagedPolicies", [])],
         "InlinePolicies": [p["PolicyName"] for p in detail.get("UserPolicyList", [])],
-        "Policies": _grants(detail, groups, reader, unknown_fields),
+        "Policies": bulk_policies.grants(detail, groups, reader, unknown_fields),
         "SigningCertificates": certificates,
         "SSHPublicKeys": None,  # read per user (``pending``)
         "ServiceSpecificCredentials": None
@@ -305,34 +292,3 @@ def _group(name: str, group: dict[str, Any] | None, unknown: dict[str, str]) -> 
         "AttachedPolicies": [p["PolicyName"] for p in group.get("AttachedManagedPolicies", [])],
         "InlinePolicies": [p["PolicyName"] for p in group.get("GroupPolicyList", [])],
     }
-
-
-def _grants(
-    detail: dict[str, Any],
-    groups: dict[str, dict[str, Any]],
-    reader: PolicyReader,
-    unknown: dict[str, str],
-) -> list[Any]:
-    """Every policy of the user, of their groups and their boundary, with its document."""
-    found = [
-        reader.managed(p["PolicyName"], p["PolicyArn"], policies.USER_VIA)
-        for p in detail.get("AttachedManagedPolicies", [])
-    ] + [
-        policies.grant(p["PolicyName"], policies.USER_VIA, p.get("PolicyDocument"))
-        for p in detail.get("UserPolicyList", [])
-    ]
-    for name in detail.get("GroupList", []):
-        group = groups.get(name, {})
-        via = policies.group_via(name)
-        found += [
-            reader.managed(p["PolicyName"], p["PolicyArn"], via)
-            for p in group.get("AttachedManagedPolicies", [])
-        ] + [
-            policies.grant(p["PolicyName"], via, p.get("PolicyDocument"))
-            for p in group.get("GroupPolicyList", [])
-        ]
-    arn = boundary(detail)
-    if arn:
-        found.append(reader.managed(arn.rsplit("/", 1)[-1], arn, policies.BOUNDARY_VIA))
-    policies.unknown_documents(found, unknown)
-    return found

@@ -12,11 +12,14 @@ import dagster as dg
 import pandas as pd
 
 from iam_assets.analysis import changes, credentials, enrich, kpis
+from iam_assets.analysis.records import Finding
 from iam_assets.analysis.snapshot_store import STATE_VARIABLE, StateReport
 from iam_assets.defs import keys
 from iam_assets.defs.aws_resource import IAMResource
-from iam_assets.defs.checks import collection_result, root_account_result
-from iam_assets.defs.delivery_assets import INTAKE, build_delivery_assets
+from iam_assets.defs.check_results import collection_result, root_account_result
+from iam_assets.defs.checks import result, specs_on
+from iam_assets.defs.delivery_assets import build_delivery_assets
+from iam_assets.defs.destinations import INTAKE_COPY, Destination
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
 from iam_assets.defs.state_resource import SnapshotStoreResource
 from iam_assets.ocsf import profiles, sekoia_profile
@@ -48,23 +51,6 @@ def account_of(context: dg.AssetExecutionContext) -> str | None:
     """The AWS account this run inventories: its partition, or ``None`` for the credentials' own
     account when the graph is not partitioned (single-account use)."""
     return context.partition_key if context.has_partition_key else None
-
-
-# The check collect_raw_users evaluates itself, with what the collection knows.
-IAM_FIELDS_KNOWN = (
-    "Every field of every user could be read and every credential report row could be used. A"
-    " WARN lists the users whose fields are unknown because an IAM read was denied or the"
-    " credential report lacks their column (those fields are null in the events), and the users"
-    " whose report row was rejected as malformed or stale (they were read with per-user calls"
-    " instead: their fields are right)."
-)
-
-
-ROOT_ACCOUNT_SECURE = (
-    "The AWS account's root user has MFA and no active access keys or signing certificates"
-    " (from the credential report's <root_account> row, else GetAccountSummary). WARN when it"
-    " does not, or when that could not be read."
-)
 
 
 def collect_raw_users(
@@ -115,19 +101,6 @@ def collect_raw_users(
     yield root_account_result(result.root_account)
 
 
-# The checks enrich_raw_users evaluates itself, with the two snapshots it compares.
-SECURITY_CHANGES = (
-    "WARN when a change since the previous snapshot matters: an admin without MFA appeared, a"
-    " console user lost MFA, a user became an administrator or gained a privilege-escalation"
-    " path (with the policy that grants it), or an existing user gained (or got back) an active"
-    " credential: an access key, SSH key, service-specific credential or signing certificate."
-)
-CHANGE_TRACKING_STATE = (
-    "WARN when the previous snapshot could not be read (it is moved aside and tracking restarts)"
-    f" or this one could not be saved ({STATE_VARIABLE}). The inventory is delivered either way."
-)
-
-
 def enrich_raw_users(
     context: dg.AssetExecutionContext, raw_iam_users: list[dict], state: SnapshotStoreResource
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
@@ -158,25 +131,23 @@ def enrich_raw_users(
         "dagster/row_count": len(frame),
     }
     yield dg.Output(frame, metadata=metadata)
-    yield dg.AssetCheckResult(
-        check_name="security_relevant_changes",
+    yield result(
+        "security_relevant_changes",
         passed=not found.findings,
-        severity=dg.AssetCheckSeverity.WARN,
         description=_with_privilege_reasons(found.findings, frame)
         or "No security-relevant change.",
         metadata={
-            "findings": dg.MetadataValue.json(found.findings),
+            "findings": dg.MetadataValue.json([str(finding) for finding in found.findings]),
             keys.FAILING_USERS: dg.MetadataValue.json(
-                sorted({finding.split(": ", 1)[1] for finding in found.findings})
+                sorted({finding.user for finding in found.findings})
             ),
         },
     )
     for problem in state_report.problems:
         context.log.warning(f"Change tracking: {problem}")
-    yield dg.AssetCheckResult(
-        check_name="change_tracking_state",
+    yield result(
+        "change_tracking_state",
         passed=state_report.ok,
-        severity=dg.AssetCheckSeverity.WARN,
         description="; ".join(state_report.problems)
         or f"The previous snapshot was read and this one saved ({STATE_VARIABLE}).",
         metadata={
@@ -187,15 +158,17 @@ def enrich_raw_users(
     )
 
 
-def _with_privilege_reasons(findings: list[str], frame: pd.DataFrame) -> str:
+def _with_privilege_reasons(findings: list[Finding], frame: pd.DataFrame) -> str:
     """The findings, each privilege finding followed by why (the policy and statement)."""
     why = {row["user_name"]: kpis.privilege_reason(row) for row in frame.to_dict("records")}
     described = []
     for finding in findings:
-        kind, _, name = finding.partition(": ")
-        reason = why.get(name) if "admin" in kind or "escalation" in kind else None
-        described.append(f"{finding} ({reason})" if reason else finding)
+        reason = why.get(finding.user) if finding.kind in PRIVILEGE_FINDINGS else None
+        described.append(f"{finding} ({reason})" if reason else str(finding))
     return "; ".join(described)
+
+
+PRIVILEGE_FINDINGS = frozenset({"admin_without_mfa", "became_admin", "gained_escalation_path"})
 
 
 def map_to_ocsf(
@@ -224,7 +197,7 @@ def map_to_ocsf(
 
 def build_assets(
     partitions_def: dg.PartitionsDefinition | None = None,
-    destinations: Sequence[str] = (INTAKE,),
+    destinations: Sequence[Destination] = (INTAKE_COPY,),
 ) -> list[dg.AssetsDefinition]:
     """One asset per arrow of the lineage, with a leaf per destination; partitioned (by AWS
     account) or not."""
@@ -234,27 +207,18 @@ def build_assets(
         "partitions_def": partitions_def,
     }
 
-    def check(name: str, asset: dg.AssetKey, description: str) -> dg.AssetCheckSpec:
-        return dg.AssetCheckSpec(name, asset=asset, description=description)
-
     return [
         dg.asset(
             key=keys.RAW_USERS,
             kinds={"aws", "python"},
             pool=keys.IAM_POOL,
-            check_specs=[
-                check("iam_fields_known", keys.RAW_USERS, IAM_FIELDS_KNOWN),
-                check("root_account_secure", keys.RAW_USERS, ROOT_ACCOUNT_SECURE),
-            ],
+            check_specs=specs_on(keys.RAW_USERS),
             **common,
         )(collect_raw_users),
         dg.asset(
             key=keys.ENRICHED_USERS,
             kinds={"pandas"},
-            check_specs=[
-                check("security_relevant_changes", keys.ENRICHED_USERS, SECURITY_CHANGES),
-                check("change_tracking_state", keys.ENRICHED_USERS, CHANGE_TRACKING_STATE),
-            ],
+            check_specs=specs_on(keys.ENRICHED_USERS),
             **common,
         )(enrich_raw_users),
         dg.asset(key=keys.OCSF_EVENTS, kinds={"ocsf"}, **common)(map_to_ocsf),

@@ -1,34 +1,57 @@
-"""Asset checks. The OCSF checks are blocking: an invalid event is never delivered."""
+"""Every asset check, declared in one table (``CHECKS``): name, asset, description, severity of
+a failure, blocking or not. The assets build their check specs from it and stamp its severity on
+their results (``result``); the OCSF checks, evaluated on their own, are defined here too. The
+OCSF checks are blocking: an invalid event is never delivered."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import dagster as dg
 
-from iam_assets.analysis import credentials
+from iam_assets.analysis.snapshot_store import STATE_VARIABLE
 from iam_assets.defs import keys
+from iam_assets.defs.destinations import INTAKE_COPY, Destination
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
 from iam_assets.defs.sink_resources import EventSinkResource
 from iam_assets.ocsf import profiles, rules
 from iam_assets.ocsf.rules import Problem
 
+WARN, ERROR = dg.AssetCheckSeverity.WARN, dg.AssetCheckSeverity.ERROR
 SHOWN_PROBLEMS = 25
+FRESHNESS_WINDOW = timedelta(hours=26)  # a missed day
 
 
-def _result(problems: Sequence[Problem], what: str, checked: int) -> dg.AssetCheckResult:
+@dataclass(frozen=True)
+class CheckDeclaration:
+    """One asset check. Without ``evaluate``, the asset evaluates it as it materialises."""
+
+    name: str
+    asset: dg.AssetKey | None  # None: every delivered copy (one per destination)
+    description: str
+    severity: dg.AssetCheckSeverity  # of a failure
+    blocking: bool = False
+    evaluate: Callable[..., dg.AssetCheckResult] | None = None
+    inputs: Mapping[str, dg.AssetIn] = field(default_factory=dict)  # beyond its asset
+    needs: Destination | None = None  # exists when this destination does (reads its resource)
+
+
+def summarise(
+    name: str, problems: Sequence[Problem], what: str, checked: int
+) -> dg.AssetCheckResult:
     """Pass/fail with the failing users and fields, first few in the description."""
     if not problems:
-        return dg.AssetCheckResult(passed=True, metadata={"events_checked": checked, "problems": 0})
+        return result(name, passed=True, metadata={"events_checked": checked, "problems": 0})
     users = sorted({problem.user for problem in problems})
     shown = problems[:SHOWN_PROBLEMS]
     table = "| user | field | problem |\n|---|---|---|\n" + "\n".join(
         f"| `{p.user}` | `{p.field}` | {p.message} |" for p in shown
     )
     more = f"\n\n…and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
-    return dg.AssetCheckResult(
+    return result(
+        name,
         passed=False,
-        severity=dg.AssetCheckSeverity.ERROR,
         description=f"{len(problems)} {what} problem(s) in {len(users)} user(s): "
         + "; ".join(str(p) for p in problems[:3]),
         metadata={
@@ -41,173 +64,200 @@ def _result(problems: Sequence[Problem], what: str, checked: int) -> dg.AssetChe
 
 
 def ocsf_required_fields(ocsf_user_inventory: list[dict]) -> dg.AssetCheckResult:
-    """OCSF 1.6.0 required attributes of class 5003 present; at-least-one rules hold."""
-    return _result(
-        rules.required_fields(ocsf_user_inventory),
-        "required-field",
-        len(ocsf_user_inventory),
-    )
+    found = rules.required_fields(ocsf_user_inventory)
+    return summarise("ocsf_required_fields", found, "required-field", len(ocsf_user_inventory))
 
 
 def ocsf_constants_consistent(
     ocsf_user_inventory: list[dict], ocsf: OCSFProfileResource
 ) -> dg.AssetCheckResult:
-    """Class, category, activity, type and severity are consistent: type_uid = class_uid*100 +
-    activity_id, every name matches its id."""
-    return _result(
-        profiles.constant_problems(ocsf_user_inventory, ocsf.profile),
-        "constant",
-        len(ocsf_user_inventory),
-    )
+    found = profiles.constant_problems(ocsf_user_inventory, ocsf.profile)
+    return summarise("ocsf_constants_consistent", found, "constant", len(ocsf_user_inventory))
 
 
 def ocsf_types_valid(
     ocsf_user_inventory: list[dict], ocsf: OCSFProfileResource
 ) -> dg.AssetCheckResult:
-    """The events follow their profile's schema. `sekoia`: the product page's table — integers,
-    booleans (or null when unknown), tags as a string map, epoch seconds in a plausible range.
-    `ocsf`: the official 1.6.0 model (pydantic-ocsf) plus what it skips — no attribute outside
-    1.6.0, required and at-least-one rules, no nulls, milliseconds."""
-    return _result(
-        profiles.schema_problems(ocsf_user_inventory, ocsf.profile),
-        "schema",
-        len(ocsf_user_inventory),
-    )
+    found = profiles.schema_problems(ocsf_user_inventory, ocsf.profile)
+    return summarise("ocsf_types_valid", found, "schema", len(ocsf_user_inventory))
 
 
 def ocsf_one_event_per_user(
     ocsf_user_inventory: list[dict], raw_iam_users: list[dict]
 ) -> dg.AssetCheckResult:
-    """Exactly one event per collected IAM user, and user.uid is unique."""
-    return _result(
-        rules.one_event_per_user(ocsf_user_inventory, (user["UserId"] for user in raw_iam_users)),
-        "coverage",
-        len(ocsf_user_inventory),
-    )
+    found = rules.one_event_per_user(ocsf_user_inventory, (u["UserId"] for u in raw_iam_users))
+    return summarise("ocsf_one_event_per_user", found, "coverage", len(ocsf_user_inventory))
 
 
 def ocsf_event_size(
     ocsf_user_inventory: list[dict], intake: EventSinkResource
 ) -> dg.AssetCheckResult:
-    """Every event fits the destination's per-event limit (250 KiB for the intake). Oversized
-    events are skipped by the delivery (the rest still goes) and named here; not blocking, but
-    an ERROR."""
-    return _result(
-        rules.event_sizes(ocsf_user_inventory, intake.max_event_bytes),
-        "size",
-        len(ocsf_user_inventory),
-    )
+    found = rules.event_sizes(ocsf_user_inventory, intake.max_event_bytes)
+    return summarise("ocsf_event_size", found, "size", len(ocsf_user_inventory))
 
 
-def collection_result(
-    raw_users: Sequence[Mapping[str, Any]], rejected_rows: Mapping[str, str]
-) -> dg.AssetCheckResult:
-    """``iam_fields_known``, evaluated by the raw asset with what the collection knows: WARN,
-    naming the users, when a field is unknown or a credential report row was rejected.
-
-    A rejected row (malformed or stale) leaves no field wrong: the user was read per user. It
-    still fails the check, as an unknown field does, because the collection was not clean: the
-    report lied or changed shape (or a user was re-created under the same name), and someone
-    should know.
-    """
-    incomplete = [user for user in raw_users if user.get("UnknownFields")]
-    problems = [
-        Problem(
-            user["UserName"],
-            ", ".join(sorted(user["UnknownFields"])),
-            "unknown (read denied, or not in the credential report)",
-        )
-        for user in incomplete
-    ]
-    problems += [
-        Problem(user, "credential report row", f"not used, read per user instead: {reason}")
-        for user, reason in sorted(rejected_rows.items())
-    ]
-    result = _result(problems, "collection", len(raw_users))
-    counts = {
-        "users_with_unknown_fields": len(incomplete),
-        "report_rows_rejected": len(rejected_rows),
-    }
-    return dg.AssetCheckResult(
-        check_name="iam_fields_known",
-        passed=result.passed,
-        severity=dg.AssetCheckSeverity.WARN,
-        description=result.description,
-        metadata={**result.metadata, **counts},
-    )
-
-
-# The root account's facts the check must know to pass (a password's last use is not one).
-ROOT_FACTS = {
-    "MFAActive": "MFA state",
-    "ActiveAccessKeys": "active access keys",
-    "ActiveSigningCertificates": "active signing certificates",
-}
-
-
-def root_account_result(root: Mapping[str, Any] | None) -> dg.AssetCheckResult:
-    """``root_account_secure``, evaluated by the raw asset: WARN when the AWS account's root user
-    has no MFA, or active access keys or signing certificates (AWS and CIS: it should have MFA
-    and no keys), or when one of those could not be read (a pass needs them known)."""
-    root = root or {}
-    problems = credentials.root_account_problems(root)
-    unknown = root.get("UnknownFields") or {}
-    problems += [
-        f"the root account's {words} could not be read ({unknown.get(fact, 'not collected')})"
-        for fact, words in ROOT_FACTS.items()
-        if root.get(fact) is None
-    ]
-    return dg.AssetCheckResult(
-        check_name="root_account_secure",
-        passed=not problems,
-        severity=dg.AssetCheckSeverity.WARN,
-        description="; ".join(problems)
-        or "The root user has MFA and no active access keys or signing certificates.",
-        metadata={
-            "root_account": dg.MetadataValue.json(dict(root)),
-            "source": root.get("Source") or "unknown",
-        },
-    )
-
-
-@dataclass(frozen=True)
-class CheckDeclaration:
-    """A check on an asset; its description is the function's docstring."""
-
-    function: Any
-    asset: dg.AssetKey
-    blocking: bool
-    extra: dict[str, Any] = field(default_factory=dict)
-    needs: str | None = None  # the destination whose resource the check reads, if any
-
-
-CHECK_DECLARATIONS = (
-    CheckDeclaration(ocsf_required_fields, keys.OCSF_EVENTS, blocking=True),
-    CheckDeclaration(ocsf_constants_consistent, keys.OCSF_EVENTS, blocking=True),
-    CheckDeclaration(ocsf_types_valid, keys.OCSF_EVENTS, blocking=True),
+CHECKS: tuple[CheckDeclaration, ...] = (
     CheckDeclaration(
-        ocsf_one_event_per_user,
-        keys.OCSF_EVENTS,
-        blocking=True,
-        extra={"additional_ins": {"raw_iam_users": dg.AssetIn(keys.RAW_USERS)}},
+        "iam_fields_known",
+        keys.RAW_USERS,
+        "Every field of every user could be read and every credential report row could be used."
+        " A WARN lists the users whose fields are unknown because an IAM read was denied or the"
+        " credential report lacks their column (those fields are null in the events), and the"
+        " users whose report row was rejected as malformed or stale (they were read with per-user"
+        " calls instead: their fields are right).",
+        WARN,
     ),
-    CheckDeclaration(ocsf_event_size, keys.OCSF_EVENTS, blocking=False, needs="intake"),
+    CheckDeclaration(
+        "root_account_secure",
+        keys.RAW_USERS,
+        "The AWS account's root user has MFA and no active access keys or signing certificates"
+        " (from the credential report's <root_account> row, else GetAccountSummary). WARN when"
+        " it does not, or when that could not be read.",
+        WARN,
+    ),
+    CheckDeclaration(
+        "security_relevant_changes",
+        keys.ENRICHED_USERS,
+        "WARN when a change since the previous snapshot matters: an admin without MFA appeared,"
+        " a console user lost MFA, a user became an administrator or gained a privilege-escalation"
+        " path (with the policy that grants it), or an existing user gained (or got back) an"
+        " active credential: an access key, SSH key, service-specific credential or signing"
+        " certificate.",
+        WARN,
+    ),
+    CheckDeclaration(
+        "change_tracking_state",
+        keys.ENRICHED_USERS,
+        "WARN when the previous snapshot could not be read (it is moved aside and tracking"
+        f" restarts) or this one could not be saved ({STATE_VARIABLE}). The inventory is"
+        " delivered either way.",
+        WARN,
+    ),
+    CheckDeclaration(
+        "ocsf_required_fields",
+        keys.OCSF_EVENTS,
+        "OCSF 1.6.0 required attributes of class 5003 present; at-least-one rules hold.",
+        ERROR,
+        blocking=True,
+        evaluate=ocsf_required_fields,
+    ),
+    CheckDeclaration(
+        "ocsf_constants_consistent",
+        keys.OCSF_EVENTS,
+        "Class, category, activity, type and severity are consistent: type_uid = class_uid*100 +"
+        " activity_id, every name matches its id.",
+        ERROR,
+        blocking=True,
+        evaluate=ocsf_constants_consistent,
+    ),
+    CheckDeclaration(
+        "ocsf_types_valid",
+        keys.OCSF_EVENTS,
+        "The events follow their profile's schema. `sekoia`: the product page's table — integers,"
+        " booleans (or null when unknown), tags as a string map, epoch seconds in a plausible"
+        " range. `ocsf`: the official 1.6.0 model (pydantic-ocsf) plus what it skips — no"
+        " attribute outside 1.6.0, required and at-least-one rules, no nulls, milliseconds.",
+        ERROR,
+        blocking=True,
+        evaluate=ocsf_types_valid,
+    ),
+    CheckDeclaration(
+        "ocsf_one_event_per_user",
+        keys.OCSF_EVENTS,
+        "Exactly one event per collected IAM user, and user.uid is unique.",
+        ERROR,
+        blocking=True,
+        evaluate=ocsf_one_event_per_user,
+        inputs={"raw_iam_users": dg.AssetIn(keys.RAW_USERS)},
+    ),
+    CheckDeclaration(
+        "ocsf_event_size",
+        keys.OCSF_EVENTS,
+        "Every event fits the intake's per-event limit (250 KiB). Oversized events are skipped"
+        " by the delivery (the rest still goes) and named here; not blocking, but an ERROR.",
+        ERROR,
+        evaluate=ocsf_event_size,
+        needs=INTAKE_COPY,
+    ),
+    # On every delivered copy; Dagster's freshness builder writes the description the UI shows.
+    CheckDeclaration(
+        "freshness_check",
+        None,
+        f"The copy was delivered within the last {FRESHNESS_WINDOW.total_seconds() / 3600:g}"
+        " hours (a missed day fails it).",
+        ERROR,
+    ),
 )
+
+
+def held_back_declaration(destination: Destination) -> CheckDeclaration | None:
+    """The check naming the users a destination's payload held back (its row names it), on its
+    copy; ``None`` for a destination that sends everyone."""
+    if destination.held_back_check is None:
+        return None
+    return CheckDeclaration(
+        destination.held_back_check,
+        destination.asset_key,
+        f"Every user was sent as one of the {destination.what}. A WARN names the users held"
+        " back, each with why: one the destination's model cannot hold (an asset item needs a"
+        " creation time), or one over the size limit.",
+        WARN,
+    )
+
+
+def declared(name: str) -> CheckDeclaration:
+    """The declaration in ``CHECKS`` of the check called ``name``."""
+    for declaration in CHECKS:
+        if declaration.name == name:
+            return declaration
+    raise KeyError(f"no check is declared as {name!r}")
+
+
+def result(
+    check: str | CheckDeclaration,
+    *,
+    passed: bool,
+    description: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> dg.AssetCheckResult:
+    """The result of ``check`` (its declaration, or its name in ``CHECKS``): a failure at its
+    declared severity."""
+    declaration = check if isinstance(check, CheckDeclaration) else declared(check)
+    return dg.AssetCheckResult(
+        check_name=declaration.name,
+        passed=passed,
+        severity=declaration.severity,
+        description=description,
+        metadata=dict(metadata or {}),
+    )
+
+
+def specs_on(asset: dg.AssetKey, destination: Destination | None = None) -> list[dg.AssetCheckSpec]:
+    """The specs of the checks ``asset`` evaluates itself (with ``destination``'s held-back
+    check when ``asset`` is its copy)."""
+    declarations = [*CHECKS, held_back_declaration(destination) if destination else None]
+    return [
+        dg.AssetCheckSpec(d.name, asset=asset, description=d.description, blocking=d.blocking)
+        for d in declarations
+        if d is not None and d.asset == asset and d.evaluate is None
+    ]
 
 
 def build_checks(
     partitions_def: dg.PartitionsDefinition | None = None,
-    destinations: Sequence[str] = ("intake",),
+    destinations: Sequence[Destination] = (INTAKE_COPY,),
 ) -> list[dg.AssetChecksDefinition]:
-    """The checks, partitioned as the assets they check (by AWS account, or not); a check that
-    holds the events to a destination's limit exists when that destination does."""
+    """The checks evaluated on their own, partitioned as the assets they check (by AWS account,
+    or not); a check that reads a destination's resource exists when that destination does."""
     return [
         dg.asset_check(
-            asset=declared.asset,
-            blocking=declared.blocking,
+            asset=d.asset,
+            name=d.name,
+            description=d.description,
+            blocking=d.blocking,
+            additional_ins=dict(d.inputs) or None,
             partitions_def=partitions_def,
-            **declared.extra,
-        )(declared.function)
-        for declared in CHECK_DECLARATIONS
-        if declared.needs is None or declared.needs in destinations
+        )(d.evaluate)
+        for d in CHECKS
+        if d.evaluate is not None and (d.needs is None or d.needs in destinations)
     ]

@@ -1,41 +1,31 @@
-"""The leaves of the lineage: one copy of the inventory per destination, so that the UI shows
-which copy is fresh. ``intake``: the OCSF events in Sekoia.io's log intake; ``assets``: the
-users on Sekoia.io's Assets page, through the Asset inventory API. Both wait on the blocking
-checks of the OCSF events, and a refused batch fails the copy with counts."""
+"""The leaves of the lineage: one copy of the inventory per destination (destinations.py), so that
+the UI shows which copy is fresh. Every copy waits on the blocking checks of the OCSF events, and
+a refused batch fails it with counts."""
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dagster as dg
-import pandas as pd
 
-from iam_assets.analysis import enrich
 from iam_assets.defs import keys
-from iam_assets.defs.sink_resources import EventSinkResource
-from iam_assets.defs.state_resource import SnapshotStoreResource
+from iam_assets.defs.checks import held_back_declaration, result, specs_on
+from iam_assets.defs.destinations import Destination
 from iam_assets.deliver.sink import DeliveryError, DeliveryReport, EventSink
-from iam_assets.ocsf import asset_items
 
-INTAKE = "intake"
-ASSETS = "assets"
-DESTINATIONS = (INTAKE, ASSETS)
 AT_LEAST_ONCE = (
     "at-least-once: each run sends the whole snapshot; a failed or retried run sends it again"
 )
-ITEMS_COMPLETE = (
-    "Every user became an asset item and was sent. A WARN names the users held back: an item"
-    " the model of Sekoia's SDK cannot hold (no creation time), or one over the size limit."
-)
 
 
-def _deliver(
+def _send(
     context: dg.AssetExecutionContext,
+    destination: Destination,
     sink: EventSink,
     payload: Sequence[Mapping[str, Any]],
-    unit: str,
 ) -> tuple[DeliveryReport, dict[str, Any]]:
     """Send ``payload``: the report and the materialisation's metadata, or ``dg.Failure`` with
     the counts."""
+    unit = destination.unit
     try:
         report = sink.send(payload)
     except DeliveryError as error:
@@ -43,8 +33,8 @@ def _deliver(
         raise dg.Failure(
             description=str(error),
             metadata={
-                f"delivered_{unit}": error.delivered,
-                f"undelivered_{unit}": error.undelivered,
+                destination.delivered_metadata: error.delivered,
+                destination.undelivered_metadata: error.undelivered,
                 "delivery": AT_LEAST_ONCE,
                 "destination": sink.destination,
             },
@@ -60,7 +50,7 @@ def _deliver(
         f" in {report.requests} request(s), {report.retries} retried"
     )
     return report, {
-        f"delivered_{unit}": report.delivered,
+        destination.delivered_metadata: report.delivered,
         f"skipped_oversized_{unit}": len(report.skipped),
         "skipped": dg.MetadataValue.json(report.skipped[:100]),
         "batches": report.batches,
@@ -73,36 +63,21 @@ def _deliver(
     }
 
 
-def deliver_to_sekoia(
-    context: dg.AssetExecutionContext,
-    ocsf_user_inventory: list[dict],
-    intake: EventSinkResource,
-    state: SnapshotStoreResource,  # holds the account for the run: one delivery at a time
+def deliver(
+    context: dg.AssetExecutionContext, destination: Destination, source: Any
 ) -> dg.MaterializeResult:
-    """The copy of the inventory in Sekoia.io's intake: every OCSF event posted to the HTTP
-    intake and acknowledged with an event id (at-least-once). Fails, with counts of delivered
-    and undelivered events, if any batch is refused."""
-    _report, metadata = _deliver(
-        context, intake.sink(context.run.run_id), ocsf_user_inventory, "events"
-    )
-    return dg.MaterializeResult(metadata=metadata)
-
-
-def deliver_to_asset_inventory(
-    context: dg.AssetExecutionContext,
-    enriched_iam_users: pd.DataFrame,
-    asset_inventory: EventSinkResource,
-    state: SnapshotStoreResource,  # holds the account for the run: one delivery at a time
-) -> dg.MaterializeResult:
-    """The copy of the inventory on Sekoia.io's Assets page: one item per user, in the model of
-    Sekoia's asset connectors, posted to the Asset inventory API (100 a request) and each batch
-    accepted (at-least-once). Waits on the OCSF events' blocking checks; fails, with counts, if
-    any batch is refused."""
-    items, held_back = asset_items.asset_items(enrich.to_records(enriched_iam_users))
+    """Build the destination's payload from ``source``, send it, and say what went: counts,
+    receipts, and (for a destination that can hold users back) its completeness check."""
+    records, held_back = destination.payload(source)
     for user in held_back:
-        context.log.error(f"No asset item for {user['user']}: {user['reason']}")
-    report, metadata = _deliver(context, asset_inventory.sink(context.run.run_id), items, "items")
-    metadata["receipts"] = dg.MetadataValue.json(report.receipts[:100])
+        context.log.error(f"Not sent to {destination.name}: {user['user']}: {user['reason']}")
+    sink = getattr(context.resources, destination.resource_key).sink(context.run.run_id)
+    report, metadata = _send(context, destination, sink, records)
+    if report.receipts:
+        metadata["receipts"] = dg.MetadataValue.json(report.receipts[:100])
+    held_back_check = held_back_declaration(destination)
+    if held_back_check is None:
+        return dg.MaterializeResult(metadata=metadata)
     metadata["held_back_users"] = dg.MetadataValue.json(held_back)
     not_sent = held_back + [
         {"user": item["user"], "reason": f"{item['bytes']} bytes, over the limit"}
@@ -111,12 +86,11 @@ def deliver_to_asset_inventory(
     return dg.MaterializeResult(
         metadata=metadata,
         check_results=[
-            dg.AssetCheckResult(
-                check_name="asset_items_complete",
+            result(
+                held_back_check,
                 passed=not not_sent,
-                severity=dg.AssetCheckSeverity.WARN,
                 description="; ".join(f"{user['user']}: {user['reason']}" for user in not_sent[:20])
-                or "Every user was sent as an asset item.",
+                or f"Every user was sent ({destination.name}).",
                 metadata={
                     keys.FAILING_USERS: dg.MetadataValue.json([user["user"] for user in not_sent])
                 },
@@ -125,24 +99,29 @@ def deliver_to_asset_inventory(
     )
 
 
+def delivery_asset(destination: Destination, common: Mapping[str, Any]) -> dg.AssetsDefinition:
+    """The leaf of ``destination``: its payload's source as input, the OCSF events as a
+    dependency (their blocking checks guard every copy), its sink and the account's state (held
+    for the run: one delivery at a time) as resources."""
+    guarded_by_events = [] if destination.source == keys.OCSF_EVENTS else [keys.OCSF_EVENTS]
+
+    def copy(context: dg.AssetExecutionContext, source: Any) -> dg.MaterializeResult:
+        return deliver(context, destination, source)
+
+    return dg.asset(
+        key=destination.asset_key,
+        description=destination.description,
+        kinds=set(destination.kinds),
+        ins={"source": dg.AssetIn(destination.source)},
+        deps=guarded_by_events,
+        required_resource_keys={destination.resource_key, "state"},
+        check_specs=specs_on(destination.asset_key, destination),
+        **common,
+    )(copy)
+
+
 def build_delivery_assets(
-    destinations: Sequence[str], common: Mapping[str, Any]
+    destinations: Sequence[Destination], common: Mapping[str, Any]
 ) -> list[dg.AssetsDefinition]:
-    """A leaf per chosen destination (``intake``, ``assets``), downstream of the OCSF events."""
-    leaves = []
-    if INTAKE in destinations:
-        leaves.append(dg.asset(key=keys.DELIVERED, kinds={"sekoia"}, **common)(deliver_to_sekoia))
-    if ASSETS in destinations:
-        check = dg.AssetCheckSpec(
-            "asset_items_complete", asset=keys.ASSET_INVENTORY, description=ITEMS_COMPLETE
-        )
-        leaves.append(
-            dg.asset(
-                key=keys.ASSET_INVENTORY,
-                kinds={"sekoia"},
-                deps=[keys.OCSF_EVENTS],  # the blocking checks of the events guard this copy
-                check_specs=[check],
-                **common,
-            )(deliver_to_asset_inventory)
-        )
-    return leaves
+    """A leaf per chosen destination."""
+    return [delivery_asset(destination, common) for destination in destinations]

@@ -1,5 +1,6 @@
 """The names other code looks things up by, in one place: asset keys, the group, run tags and
-the metadata entries read back by sensors, the demo report and the UI tests."""
+the metadata entries read back by sensors, the demo report and the UI tests. The leaves (one per
+destination) and their metadata names are declared with their destination, in destinations.py."""
 
 import dagster as dg
 
@@ -9,8 +10,6 @@ OWNERS = ["team:security"]
 RAW_USERS = dg.AssetKey("raw_iam_users")
 ENRICHED_USERS = dg.AssetKey("enriched_iam_users")
 OCSF_EVENTS = dg.AssetKey("ocsf_user_inventory")
-DELIVERED = dg.AssetKey("sekoia_user_inventory")  # the copy in the intake (destination "intake")
-ASSET_INVENTORY = dg.AssetKey("sekoia_asset_inventory")  # the copy on the Assets page ("assets")
 
 # The AWS account of a run partitioned by account (Dagster's own tag, on UI and backfill runs).
 PARTITION_TAG = "dagster/partition"
@@ -22,7 +21,3 @@ IAM_POOL = "aws_iam"
 
 # Metadata entries read back elsewhere.
 FAILING_USERS = "failing_users"  # on every failed check: the users at fault
-DELIVERED_EVENTS = "delivered_events"  # on the delivered asset, and on its failure
-UNDELIVERED_EVENTS = "undelivered_events"  # on a failed delivery
-DELIVERED_ITEMS = "delivered_items"  # the same two, on the asset inventory's copy
-UNDELIVERED_ITEMS = "undelivered_items"

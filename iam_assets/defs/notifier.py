@@ -6,11 +6,11 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from iam_assets.deliver.alert_channels import Alert, post_webhook
+from iam_assets.deliver.alert_channels import WEBHOOK_VARIABLE, Alert, post_webhook
 
 SLACK_TOKEN = "IAM_ASSETS_SLACK_TOKEN"
 SLACK_CHANNEL = "IAM_ASSETS_SLACK_CHANNEL"
-WEBHOOK_URL = "IAM_ASSETS_ALERT_WEBHOOK_URL"
+WEBHOOK_URL = WEBHOOK_VARIABLE
 UI_URL = "IAM_ASSETS_UI_URL"
 
 

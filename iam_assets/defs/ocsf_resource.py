@@ -6,7 +6,9 @@ from typing import Literal
 import dagster as dg
 from pydantic import Field
 
-from iam_assets.ocsf.profiles import DEFAULT_PROFILE, PROFILE_VARIABLE
+from iam_assets.ocsf.profiles import DEFAULT_PROFILE
+
+PROFILE_VARIABLE = "IAM_ASSETS_OCSF_PROFILE"
 
 
 class OCSFProfileResource(dg.ConfigurableResource):

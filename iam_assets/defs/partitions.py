@@ -9,7 +9,6 @@ typically the management account when collecting from a delegated administrator 
 role there.
 """
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,10 +48,11 @@ class AccountScope:
         return set(listed) - set(self.excluded)
 
 
-def account_scope_from_env() -> AccountScope | None:
-    """``None`` for single-account use; a clear error, naming the variable, for a bad value."""
-    value = (os.environ.get(ACCOUNTS_VARIABLE) or "").strip()
-    excluded = os.environ.get(EXCLUDED_VARIABLE) or ""
+def account_scope(accounts: str, excluded: str) -> AccountScope | None:
+    """The scope that ``IAM_ASSETS_ACCOUNTS`` (``accounts``) and ``IAM_ASSETS_EXCLUDE_ACCOUNTS``
+    (``excluded``) say (settings.py reads them): ``None`` for single-account use; a clear error,
+    naming the variable, for a bad value."""
+    value = accounts.strip()
     if not value:
         if excluded.strip():
             raise ValueError(f"{EXCLUDED_VARIABLE} is set but {ACCOUNTS_VARIABLE} is not")

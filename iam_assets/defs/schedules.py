@@ -1,7 +1,5 @@
 """The daily inventory job and its schedule (on by default: it runs once the daemon runs)."""
 
-import os
-
 import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
@@ -25,21 +23,19 @@ def build_inventory_job(
     )
 
 
-def _cron() -> str:
-    return os.environ.get(CRON_VARIABLE) or DEFAULT_CRON
-
-
 def daily_schedule(
     job: UnresolvedAssetJobDefinition,
     partitions_def: dg.PartitionsDefinition | None = None,
+    cron: str = DEFAULT_CRON,
 ) -> dg.ScheduleDefinition:
-    """The full inventory daily; with account partitions, one run per account."""
+    """The full inventory daily (``cron``, in UTC: ``IAM_ASSETS_SCHEDULE_CRON`` through
+    settings.py); with account partitions, one run per account."""
     description = f"The full inventory daily; cron from {CRON_VARIABLE}, default 06:00 UTC."
     if partitions_def is None:
         return dg.ScheduleDefinition(
             name=SCHEDULE_NAME,
             job=job,
-            cron_schedule=_cron(),
+            cron_schedule=cron,
             execution_timezone="UTC",
             default_status=dg.DefaultScheduleStatus.RUNNING,
             description=description,
@@ -48,7 +44,7 @@ def daily_schedule(
     @dg.schedule(
         name=SCHEDULE_NAME,
         job=job,
-        cron_schedule=_cron(),
+        cron_schedule=cron,
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description=description + " Requests every AWS account partition.",

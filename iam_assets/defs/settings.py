@@ -1,4 +1,7 @@
-"""Every resource of the production code location as the environment configures it.
+"""Every setting the package reads from the environment, read here and nowhere else: the
+resources of the production code location, its account scope and its schedule. (The demo reads
+its own two folders; TLS and proxy variables are read where the standard library and requests
+read them, see deliver/http_post.py.)
 
 Secrets travel as ``dg.EnvVar`` (resolved at run time, never stored in run config); a setting
 that cannot work fails here, when the code location loads, naming the variable.
@@ -12,6 +15,7 @@ import dagster as dg
 
 from iam_assets.analysis.snapshot_store import STATE_VARIABLE
 from iam_assets.collect import accounts
+from iam_assets.defs import destinations as registry
 from iam_assets.defs.aws_resource import (
     EXTERNAL_ID_VARIABLE,
     MEMBER_ROLE_VARIABLE,
@@ -21,7 +25,7 @@ from iam_assets.defs.aws_resource import (
     WORKERS_VARIABLE,
     IAMResource,
 )
-from iam_assets.defs.delivery_assets import ASSETS, DESTINATIONS, INTAKE
+from iam_assets.defs.destinations import Destination
 from iam_assets.defs.notifier import (
     SLACK_CHANNEL,
     SLACK_TOKEN,
@@ -29,26 +33,16 @@ from iam_assets.defs.notifier import (
     WEBHOOK_URL,
     NotifierResource,
 )
-from iam_assets.defs.ocsf_resource import OCSFProfileResource
-from iam_assets.defs.sink_resources import (
-    EventSinkResource,
-    SekoiaAssetInventoryResource,
-    SekoiaIntakeResource,
+from iam_assets.defs.ocsf_resource import PROFILE_VARIABLE, OCSFProfileResource
+from iam_assets.defs.partitions import (
+    ACCOUNTS_VARIABLE,
+    EXCLUDED_VARIABLE,
+    AccountScope,
+    account_scope,
 )
+from iam_assets.defs.schedules import CRON_VARIABLE, DEFAULT_CRON
+from iam_assets.defs.sink_resources import EventSinkResource
 from iam_assets.defs.state_resource import SnapshotStoreResource
-from iam_assets.deliver.asset_api_config import (
-    API_ALLOW_HTTP_VARIABLE,
-    API_KEY_VARIABLE,
-    API_URL_VARIABLE,
-    CONNECTOR_VARIABLE,
-    DEFAULT_API_URL,
-)
-from iam_assets.deliver.intake_config import (
-    ALLOW_HTTP_VARIABLE,
-    DEFAULT_INTAKE_URL,
-    KEY_VARIABLE,
-    URL_VARIABLE,
-)
 from iam_assets.ocsf import profiles
 
 DESTINATIONS_VARIABLE = "IAM_ASSETS_DESTINATIONS"
@@ -85,48 +79,42 @@ def iam_resource_from_env() -> IAMResource:
     )
 
 
-def sekoia_intake_from_env() -> SekoiaIntakeResource:
-    """Production intake: URL and key read through ``dg.EnvVar`` at run time."""
-    return SekoiaIntakeResource(
-        url=dg.EnvVar(URL_VARIABLE) if os.environ.get(URL_VARIABLE) else DEFAULT_INTAKE_URL,
-        intake_key=dg.EnvVar(KEY_VARIABLE),
-        allow_http=env_flag(ALLOW_HTTP_VARIABLE),
-    )
+def destinations_from_env() -> tuple[Destination, ...]:
+    """``IAM_ASSETS_DESTINATIONS``: a destination's name (``intake``, the default; ``assets``),
+    ``both``, or a comma list; anything else fails at load, naming the variable."""
+    every = [destination.name for destination in registry.DESTINATIONS]
+    value = (os.environ.get(DESTINATIONS_VARIABLE) or every[0]).strip().lower()
+    chosen = every if value == "both" else [part.strip() for part in value.split(",")]
+    try:
+        return registry.named(chosen)
+    except ValueError:
+        raise ValueError(
+            f"{DESTINATIONS_VARIABLE} must be {', '.join(every)} or both, got {value!r}"
+        ) from None
 
 
-def sekoia_asset_inventory_from_env() -> SekoiaAssetInventoryResource:
-    """Production Asset inventory API: URL, key and connector UUID read through ``dg.EnvVar``."""
-    return SekoiaAssetInventoryResource(
-        api_url=dg.EnvVar(API_URL_VARIABLE)
-        if os.environ.get(API_URL_VARIABLE)
-        else DEFAULT_API_URL,
-        api_key=dg.EnvVar(API_KEY_VARIABLE),
-        connector_uuid=dg.EnvVar(CONNECTOR_VARIABLE),
-        allow_http=env_flag(API_ALLOW_HTTP_VARIABLE),
-    )
-
-
-def destinations_from_env() -> tuple[str, ...]:
-    """``IAM_ASSETS_DESTINATIONS``: ``intake`` (the default), ``assets``, ``both``, or a comma
-    list; anything else fails at load, naming the variable."""
-    value = (os.environ.get(DESTINATIONS_VARIABLE) or INTAKE).strip().lower()
-    chosen = {part.strip() for part in value.split(",")} if value != "both" else set(DESTINATIONS)
-    if not chosen or not chosen <= set(DESTINATIONS):
-        raise ValueError(f"{DESTINATIONS_VARIABLE} must be intake, assets or both, got {value!r}")
-    return tuple(name for name in DESTINATIONS if name in chosen)
+def sink_resource_from_env(destination: Destination) -> EventSinkResource:
+    """The production resource of ``destination``, from the settings its row declares: values
+    as ``dg.EnvVar`` (resolved at run time; unset and without a default, the launch fails naming
+    the variable), flags read now."""
+    fields: dict[str, object] = {}
+    for setting in destination.settings:
+        if setting.flag:
+            fields[setting.field] = env_flag(setting.variable)
+        elif os.environ.get(setting.variable) or setting.default is None:
+            fields[setting.field] = dg.EnvVar(setting.variable)
+        else:
+            fields[setting.field] = setting.default
+    return destination.resource(**fields)
 
 
 def sinks_from_env(
-    intake: Callable[[], EventSinkResource] = sekoia_intake_from_env,
-    assets: Callable[[], EventSinkResource] = sekoia_asset_inventory_from_env,
-) -> dict[str, EventSinkResource | None]:
-    """The destination resources ``IAM_ASSETS_DESTINATIONS`` chooses, as ``build_definitions``
-    takes them; ``intake`` and ``assets`` make each one (the demo gives local outboxes)."""
-    chosen = destinations_from_env()
-    return {
-        "intake": intake() if INTAKE in chosen else None,
-        "asset_inventory": assets() if ASSETS in chosen else None,
-    }
+    make: Callable[[Destination], EventSinkResource] = sink_resource_from_env,
+) -> dict[str, EventSinkResource]:
+    """The sinks of the destinations ``IAM_ASSETS_DESTINATIONS`` chooses, under their resource
+    keys, as ``build_definitions`` takes them; ``make`` builds each one (the demo's: a local
+    outbox)."""
+    return {destination.resource_key: make(destination) for destination in destinations_from_env()}
 
 
 def env_int(variable: str, *, default: int, minimum: int) -> int:
@@ -158,4 +146,21 @@ def env_flag(variable: str, *, default: bool = False) -> bool:
 
 def ocsf_profile_from_env() -> OCSFProfileResource:
     """The OCSF output from ``IAM_ASSETS_OCSF_PROFILE``; an unknown one fails here, at load."""
-    return OCSFProfileResource(profile=profiles.resolve())
+    try:
+        profile = profiles.resolve(os.environ.get(PROFILE_VARIABLE))
+    except ValueError as error:
+        raise ValueError(f"{PROFILE_VARIABLE} / {error}") from None
+    return OCSFProfileResource(profile=profile)
+
+
+def account_scope_from_env() -> AccountScope | None:
+    """``IAM_ASSETS_ACCOUNTS`` and ``IAM_ASSETS_EXCLUDE_ACCOUNTS``: ``None`` for single-account
+    use; a clear error, naming the variable, for a bad value."""
+    return account_scope(
+        os.environ.get(ACCOUNTS_VARIABLE) or "", os.environ.get(EXCLUDED_VARIABLE) or ""
+    )
+
+
+def schedule_cron_from_env() -> str:
+    """``IAM_ASSETS_SCHEDULE_CRON``, the daily schedule in UTC (default 06:00)."""
+    return os.environ.get(CRON_VARIABLE) or DEFAULT_CRON

@@ -1,30 +1,15 @@
-"""Where the inventory goes, as resources: each gives the assets an ``EventSink``
-(deliver/sink.py) and nothing else, so that a destination is a resource, not a code path."""
+"""Where the inventory goes, as resources: each gives a leaf an ``EventSink`` (deliver/sink.py)
+and nothing else, so that a destination is a resource, not a code path. The contract and what
+every HTTP destination shares are here; each destination's own resource is registered beside
+its row in destinations.py."""
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import dagster as dg
 from pydantic import Field
 
-from iam_assets.deliver.asset_api_config import (
-    API_ALLOW_HTTP_VARIABLE,
-    API_KEY_VARIABLE,
-    API_URL_VARIABLE,
-    CONNECTOR_VARIABLE,
-    DEFAULT_API_URL,
-    validate_asset_api_config,
-)
-from iam_assets.deliver.intake_config import (
-    ALLOW_HTTP_VARIABLE,
-    DEFAULT_INTAKE_URL,
-    KEY_VARIABLE,
-    URL_VARIABLE,
-    validate_intake_config,
-)
 from iam_assets.deliver.outbox import JsonLinesOutbox
-from iam_assets.deliver.sekoia_assets import DEFAULT_BATCH_ITEMS, SekoiaAssetClient
-from iam_assets.deliver.sekoia_intake import SekoiaIntakeClient
 from iam_assets.deliver.sink import EventSink
 
 
@@ -42,8 +27,10 @@ class EventSinkResource(dg.ConfigurableResource):
 
 
 class HttpSinkResource(EventSinkResource):
-    """What every HTTP destination shares: the retry policy (deliver/retries.py)."""
+    """What every HTTP destination shares: the retry policy (deliver/retries.py), a check at
+    launch, and secrets masked."""
 
+    secret_fields: ClassVar[tuple[str, ...]] = ()  # masked in repr, even resolved
     max_attempts: int = Field(default=6, description="Attempts per request (429, 5xx, network)")
     max_retry_seconds: float = Field(default=300.0, description="Retrying budget per request")
     retry_after_cap: float = Field(default=60.0, description="Longest Retry-After honoured, s")
@@ -52,7 +39,8 @@ class HttpSinkResource(EventSinkResource):
         default=60.0, description="Deadline of one request: connect, send and the whole answer, s"
     )
 
-    def _policy(self) -> dict[str, Any]:
+    def retry_settings(self) -> dict[str, Any]:
+        """What the client hands to ``RetryPolicy``."""
         return {
             "timeout": self.timeout,
             "max_attempts": self.max_attempts,
@@ -61,76 +49,14 @@ class HttpSinkResource(EventSinkResource):
             "backoff_initial": self.backoff_initial,
         }
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Every client refuses, when built, a setting that cannot work (naming the variable):
+        # building one now fails the run at launch rather than after collecting the account.
+        self.sink("launch")
+
     def __repr_args__(self):  # never show a secret, even resolved
         for name, value in super().__repr_args__():
-            yield name, ("***" if name in {"intake_key", "api_key"} and value else value)
-
-
-class SekoiaIntakeResource(HttpSinkResource):
-    """The Sekoia.io HTTP intake. Give ``intake_key`` as ``dg.EnvVar("SEKOIA_INTAKE_KEY")``."""
-
-    url: str = Field(default=DEFAULT_INTAKE_URL, description=f"Intake base URL ({URL_VARIABLE})")
-    intake_key: str = Field(description=f"Intake key ({KEY_VARIABLE}); a secret")
-    allow_http: bool = Field(
-        default=False,
-        description=f"Allow a plain http:// URL beyond loopback ({ALLOW_HTTP_VARIABLE}): the key"
-        " would travel in clear text",
-    )
-    batch_events: int = Field(default=1000, description="Events per request at most")
-    batch_bytes: int = Field(default=1024 * 1024, description="JSON bytes per request, about")
-    compress: bool = Field(default=True, description="gzip request bodies")
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        # Fail at launch, naming the variable, rather than after collecting the whole account.
-        validate_intake_config(self.url, self.intake_key, allow_http=self.allow_http)
-
-    @property
-    def max_event_bytes(self) -> int:
-        return SekoiaIntakeClient.max_event_bytes
-
-    def sink(self, run_id: str) -> SekoiaIntakeClient:
-        return SekoiaIntakeClient(
-            self.url,
-            self.intake_key,
-            allow_http=self.allow_http,
-            batch_events=self.batch_events,
-            batch_bytes=self.batch_bytes,
-            compress=self.compress,
-            **self._policy(),
-        )
-
-
-class SekoiaAssetInventoryResource(HttpSinkResource):
-    """Sekoia.io's Asset inventory API. Give ``api_key`` as ``dg.EnvVar("SEKOIA_API_KEY")``."""
-
-    api_url: str = Field(default=DEFAULT_API_URL, description=f"API base URL ({API_URL_VARIABLE})")
-    api_key: str = Field(description=f"Sekoia.io API key ({API_KEY_VARIABLE}); a secret")
-    connector_uuid: str = Field(description=f"The asset connector's UUID ({CONNECTOR_VARIABLE})")
-    allow_http: bool = Field(
-        default=False,
-        description=f"Allow a plain http:// URL beyond loopback ({API_ALLOW_HTTP_VARIABLE}): the"
-        " key would travel in clear text",
-    )
-    batch_items: int = Field(default=DEFAULT_BATCH_ITEMS, description="Items per request at most")
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        validate_asset_api_config(
-            self.api_url, self.api_key, self.connector_uuid, allow_http=self.allow_http
-        )
-
-    @property
-    def max_event_bytes(self) -> int:
-        return SekoiaAssetClient.max_event_bytes
-
-    def sink(self, run_id: str) -> SekoiaAssetClient:
-        return SekoiaAssetClient(
-            self.api_url,
-            self.api_key,
-            self.connector_uuid,
-            allow_http=self.allow_http,
-            batch_items=self.batch_items,
-            **self._policy(),
-        )
+            yield name, ("***" if name in self.secret_fields and value else value)
 
 
 class JsonLinesOutboxResource(EventSinkResource):

@@ -3,14 +3,24 @@
 One message per run: what failed (checks with their severity and first failing users, or the run
 itself) and a link to the run in the Dagster UI. The webhook payload carries ``text`` (what Slack,
 Mattermost and Teams incoming webhooks display) and the same facts as structured fields.
+
+The webhook's URL is a secret (it usually embeds a token), so it travels on the intake's
+transport rules (http_post.py, retries.py): one deadline per request, 429/5xx and dropped
+connections retried within bounds, redirects never followed, and no error that names the URL.
 """
 
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-import requests
+from iam_assets.deliver.retries import RetryPolicy, exchange
+from iam_assets.deliver.sink import DeliveryError, DeliveryReport
 
 USERS_SHOWN = 5
+WEBHOOK_VARIABLE = "IAM_ASSETS_ALERT_WEBHOOK_URL"
+# An alert is one small request from a sensor's tick: a short deadline and few attempts.
+WEBHOOK_POLICY = RetryPolicy(timeout=10.0, max_attempts=3, max_retry_seconds=30.0)
 
 
 @dataclass(frozen=True)
@@ -71,11 +81,25 @@ class Alert:
         }
 
 
-def post_webhook(url: str, alert: Alert, timeout: float = 10.0) -> None:
-    """POST the alert as JSON; raise with the status (never the URL: it often holds a token)."""
-    try:
-        response = requests.post(url, json=alert.payload(), timeout=timeout)
-    except requests.RequestException as error:
-        raise RuntimeError(f"alert webhook unreachable ({type(error).__name__})") from None
-    if response.status_code >= 300:
-        raise RuntimeError(f"alert webhook answered HTTP {response.status_code}")
+def post_webhook(url: str, alert: Alert, policy: RetryPolicy = WEBHOOK_POLICY) -> None:
+    """POST the alert as JSON, or raise ``DeliveryError`` saying why, never with the URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise DeliveryError(f"{WEBHOOK_VARIABLE} must be an http(s) URL")
+    body = json.dumps(alert.payload()).encode()
+    headers = {"Content-Type": "application/json"}
+
+    def once(deadline: float) -> None:
+        status = exchange(url, body, headers, deadline=deadline).status
+        if 300 <= status < 400:
+            raise DeliveryError(
+                f"The alert webhook answered HTTP {status}, a redirect. Redirects are not followed"
+                f" (the URL's token and the alert would go with them): set {WEBHOOK_VARIABLE} to"
+                " the webhook's own address."
+            )
+        if not 200 <= status < 300:
+            raise DeliveryError(
+                f"The alert webhook answered HTTP {status}: check {WEBHOOK_VARIABLE}."
+            )
+
+    policy.call(once, DeliveryReport(events=1), destination="The alert webhook")

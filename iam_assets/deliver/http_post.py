@@ -47,6 +47,10 @@ class TransportError(Exception):
 
 @cache
 def default_tls() -> ssl.SSLContext:
+    # Read here, not in defs/settings.py: these are the standard variables of OpenSSL
+    # (SSL_CERT_FILE) and requests (REQUESTS_CA_BUNDLE), honoured the way the rest of the
+    # toolchain honours them, as the proxy variables are by urllib's getproxies(); they are not
+    # settings of this project, and a pure stage needs them where the connection is made.
     cafile = os.environ.get("SSL_CERT_FILE") or os.environ.get("REQUESTS_CA_BUNDLE")
     return ssl.create_default_context(cafile=cafile or certifi.where())
 
@@ -83,7 +87,7 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, deadline: float) 
     """POST ``body`` and read the whole answer within ``deadline`` seconds, or raise
     ``TransportError``. Redirects are returned as they are, never followed."""
     parts = urlsplit(url)
-    target = parts.path or "/"
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")  # a webhook's token
     connection = _connection(parts, timeout=deadline)
     expired = threading.Event()
 

@@ -1,8 +1,9 @@
 """Demo code location: same graph, simulated account, local JSON-lines outbox instead of Sekoia.
 
 No AWS account and no intake key needed. The outbox folder is ``$IAM_ASSETS_DEMO_OUTBOX``
-(default ``.demo/outbox``; the asset items go to its ``assets`` folder when
-``IAM_ASSETS_DESTINATIONS`` is ``assets`` or ``both``), the previous snapshot lives in
+(default ``.demo/outbox``; each destination ``IAM_ASSETS_DESTINATIONS`` chooses writes to the
+folder its row in destinations.py names: the events to the outbox itself, the asset items to its
+``assets`` folder), the previous snapshot lives in
 ``$IAM_ASSETS_STATE_DIR`` (default ``.demo/state``). From the second run on, the simulated
 account has changed a little (a user left, one joined, one became an admin without MFA), so that
 change tracking shows something.
@@ -19,6 +20,7 @@ from iam_assets.collect.accounts import caller_account
 from iam_assets.collect.client import build_iam_client
 from iam_assets.defs.aws_resource import IAMResource
 from iam_assets.defs.code_location import build_definitions
+from iam_assets.defs.destinations import INTAKE_COPY, Destination
 from iam_assets.defs.settings import sinks_from_env
 from iam_assets.defs.sink_resources import JsonLinesOutboxResource
 from iam_assets.defs.state_resource import SnapshotStoreResource
@@ -53,19 +55,16 @@ class DemoIAMResource(IAMResource):
         )
 
 
-def outbox(destination: str = "intake") -> JsonLinesOutboxResource:
-    """The local stand-in of a destination: ``<outbox>`` for the intake's events,
-    ``<outbox>/assets`` for the Asset inventory's items."""
-    directory = Path(os.environ.get(OUTBOX_VARIABLE) or DEFAULT_OUTBOX)
-    return JsonLinesOutboxResource(
-        directory=str(directory / "assets" if destination == "assets" else directory)
-    )
+def outbox(destination: Destination = INTAKE_COPY) -> JsonLinesOutboxResource:
+    """The local stand-in of a destination: its ``demo_outbox`` folder under the outbox."""
+    directory = Path(os.environ.get(OUTBOX_VARIABLE) or DEFAULT_OUTBOX) / destination.demo_outbox
+    return JsonLinesOutboxResource(directory=str(directory))
 
 
 STATE_DIRECTORY = os.environ.get(STATE_VARIABLE) or ".demo/state"
 
 defs = build_definitions(
     iam=DemoIAMResource(state_directory=STATE_DIRECTORY),
-    **sinks_from_env(intake=outbox, assets=lambda: outbox("assets")),
+    **sinks_from_env(make=outbox),
     state=SnapshotStoreResource(directory=STATE_DIRECTORY),
 )

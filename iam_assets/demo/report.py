@@ -4,20 +4,16 @@ import sys
 
 import dagster as dg
 
+from iam_assets.defs import destinations as registry
 from iam_assets.defs import keys
 from iam_assets.demo.definitions import outbox
-
-# Each destination's leaf, what it holds, and where the demo writes it.
-COPIES = (
-    (keys.DELIVERED, keys.DELIVERED_EVENTS, "OCSF events", "Events", "intake"),
-    (keys.ASSET_INVENTORY, keys.DELIVERED_ITEMS, "asset items", "Asset items", "assets"),
-)
 
 
 def main() -> int:
     with dg.DagsterInstance.get() as instance:
         delivered = [
-            (instance.get_latest_materialization_event(key), *rest) for key, *rest in COPIES
+            (instance.get_latest_materialization_event(destination.asset_key), destination)
+            for destination in registry.DESTINATIONS
         ]
         delivered = [entry for entry in delivered if entry[0] and entry[0].asset_materialization]
         if not delivered:
@@ -26,9 +22,9 @@ def main() -> int:
         # The latest run, and only the copies it made (an earlier run may have fed another).
         run_id = max(delivered, key=lambda entry: entry[0].timestamp)[0].run_id
         delivered = [entry for entry in delivered if entry[0].run_id == run_id]
-        for event, count_key, what, _label, _destination in delivered:
-            count = event.asset_materialization.metadata[count_key].value
-            print(f"Delivered {count} {what} (run {event.run_id}).")
+        for event, destination in delivered:
+            count = event.asset_materialization.metadata[destination.delivered_metadata].value
+            print(f"Delivered {count} {destination.what} (run {event.run_id}).")
         evaluations = [
             log.dagster_event.event_specific_data
             for log in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
@@ -48,9 +44,9 @@ def main() -> int:
                 f"Since the previous snapshot: {figures['users_added']} added,"
                 f" {figures['users_removed']} removed, {figures['users_changed']} changed."
             )
-        for event, _count_key, _what, label, destination in delivered:
+        for event, destination in delivered:
             file = outbox(destination).outbox_file(event.run_id)
-            print(f"{label}, one JSON object per line: {file}")
+            print(f"{destination.unit.capitalize()}, one JSON object per line: {file}")
     return 0
 
 

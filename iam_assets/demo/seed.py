@@ -10,13 +10,19 @@ cannot show those (the tests' IAM proxy adds them: iam_assets_tests/support/iam_
 from __future__ import annotations
 
 import hashlib
-import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from iam_assets.demo import seed_credentials as credentials
+from iam_assets.demo.seed_policies import (
+    ADMIN_POLICY,
+    AUDIT_POLICY,
+    INLINE_DOCUMENT,
+    MANAGED_DOCUMENTS,
+    READ_ONLY_POLICY,
+)
 
 MOTO_ACCOUNT_ID = "123456789012"  # moto's default account, as in the seed's ARNs
 STABLE_CREATED = "2026-09-01T09:00:00Z"  # ``backdate``: users without a creation date of their own
@@ -72,9 +78,6 @@ SEED_EXAMPLE_USERS = (
 )
 
 # Managed policies by name; the simulator gets customer-managed copies of the AWS ones.
-ADMIN_POLICY = "AdministratorAccess"
-READ_ONLY_POLICY = "ReadOnlyAccess"
-AUDIT_POLICY = "SecurityAudit"
 
 GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     "Admins": {"managed": (ADMIN_POLICY,), "inline": ()},
@@ -168,44 +171,13 @@ VARIED_USERS = (
 
 DEMO_USERS = SEED_EXAMPLE_USERS + VARIED_USERS
 
-_INLINE_DOCUMENT = (
-    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket",'
-    '"Resource":"*"}]}'
-)
-
-
-def _allow(*statements: tuple[str | list[str], str]) -> str:
-    """A policy document of Allow statements: (actions, "Action" or "NotAction") on ``*``."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", element: actions, "Resource": "*"}
-                for actions, element in statements
-            ],
-        }
-    )
-
-
-# The customer-managed copies' documents: what the AWS managed policies of these names allow, in
-# short (the privilege analysis reads documents, not names).
-MANAGED_DOCUMENTS: dict[str, str] = {
-    ADMIN_POLICY: _allow(("*", "Action")),
-    READ_ONLY_POLICY: _allow((["s3:Get*", "s3:List*", "ec2:Describe*", "iam:Get*"], "Action")),
-    AUDIT_POLICY: _allow((["iam:GenerateCredentialReport", "iam:Get*", "iam:List*"], "Action")),
-    "PowerUserAccess": _allow(
-        (["iam:*", "organizations:*", "account:*"], "NotAction"),
-        (["iam:CreateServiceLinkedRole", "iam:ListRoles"], "Action"),
-    ),
-}
-
 
 def _policy_arn(client: Any, name: str) -> str:
     """The ARN of the customer-managed policy ``name``, created on first use."""
     for policy in client.list_policies(Scope="Local")["Policies"]:
         if policy["PolicyName"] == name:
             return policy["Arn"]
-    document = MANAGED_DOCUMENTS.get(name, _INLINE_DOCUMENT)
+    document = MANAGED_DOCUMENTS.get(name, INLINE_DOCUMENT)
     return client.create_policy(PolicyName=name, PolicyDocument=document)["Policy"]["Arn"]
 
 
@@ -217,7 +189,7 @@ def _ensure_groups(client: Any, names: set[str]) -> None:
             client.attach_group_policy(GroupName=name, PolicyArn=_policy_arn(client, policy))
         for policy in GROUPS.get(name, {}).get("inline", ()):
             client.put_group_policy(
-                GroupName=name, PolicyName=policy, PolicyDocument=_INLINE_DOCUMENT
+                GroupName=name, PolicyName=policy, PolicyDocument=INLINE_DOCUMENT
             )
 
 
@@ -253,7 +225,7 @@ def create_user(client: Any, user: DemoUser) -> None:
     for policy in user.managed_policies:
         client.attach_user_policy(UserName=name, PolicyArn=_policy_arn(client, policy))
     for policy in user.inline_policies:
-        client.put_user_policy(UserName=name, PolicyName=policy, PolicyDocument=_INLINE_DOCUMENT)
+        client.put_user_policy(UserName=name, PolicyName=policy, PolicyDocument=INLINE_DOCUMENT)
     for n in range(user.ssh_keys):
         client.upload_ssh_public_key(UserName=name, SSHPublicKeyBody=credentials.ssh_key(name, n))
     for _ in range(user.signing_certificates):

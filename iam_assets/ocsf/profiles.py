@@ -1,8 +1,7 @@
 """The two OCSF outputs, side by side: ``sekoia`` (the Sekoia.io product page's table, the
-default) and ``ocsf`` (strict OCSF 1.6.0). Chosen by ``IAM_ASSETS_OCSF_PROFILE`` or the asset's
-run config."""
+default) and ``ocsf`` (strict OCSF 1.6.0). The caller chooses (the Dagster layer reads it from
+its settings); nothing here reads the environment."""
 
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -10,18 +9,16 @@ from iam_assets.analysis.records import EnrichedUser
 from iam_assets.ocsf import rules, sekoia_profile, strict_profile, strict_rules
 from iam_assets.ocsf.problems import Problem
 
-PROFILE_VARIABLE = "IAM_ASSETS_OCSF_PROFILE"
 PROFILES = ("sekoia", "ocsf")
 DEFAULT_PROFILE = "sekoia"
 
 
-def resolve(configured: str | None = None) -> str:
-    """Run config first, then the environment, then the default; anything else is an error."""
-    profile = (configured or os.environ.get(PROFILE_VARIABLE) or DEFAULT_PROFILE).strip().lower()
+def resolve(chosen: str | None) -> str:
+    """The profile named ``chosen`` (any case; ``None`` or empty: the default), or a
+    ``ValueError`` listing the profiles."""
+    profile = (chosen or DEFAULT_PROFILE).strip().lower()
     if profile not in PROFILES:
-        raise ValueError(
-            f"{PROFILE_VARIABLE} / profile must be one of {', '.join(PROFILES)}, got {profile!r}"
-        )
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
     return profile
 
 

@@ -9,9 +9,12 @@ import dagster as dg
 from iam_assets.defs.assets import build_assets
 from iam_assets.defs.aws_resource import IAMResource
 from iam_assets.defs.checks import build_checks
-from iam_assets.defs.delivery_assets import DESTINATIONS
+from iam_assets.defs.destinations import (
+    DESTINATIONS,
+    SekoiaAssetInventoryResource,
+    SekoiaIntakeResource,
+)
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
-from iam_assets.defs.sink_resources import SekoiaAssetInventoryResource, SekoiaIntakeResource
 
 ASSETS = build_assets()
 CHECKS = build_checks()
