@@ -1,7 +1,7 @@
-"""Issue 16, analysis and OCSF: credential facts beyond the password, from hand-built raw users.
+"""Analysis and OCSF: credential facts beyond the password, from hand-built raw users.
 
 Enriched columns and KPIs for each kind of credential, unknown facts that stay unknown, change
-tracking of new credentials (and snapshots of the previous version that load quietly), strict
+tracking of new credentials (and snapshots without credential fields that load quietly), strict
 OCSF events that carry the facts and validate, and a default profile that does not move.
 """
 
@@ -184,7 +184,7 @@ def test_denied_reads_leave_facts_unknown_never_false_or_zero():
 
 
 def test_raw_users_saved_before_these_facts_read_as_unknown():
-    """A raw asset pickled by the previous version lacks the new fields (and ``Kind``)."""
+    """A raw asset pickled without these fields (and ``Kind``) reads them as unknown."""
     old = one(PROGRAMMATIC_USER)
     for column in FACT_COLUMNS:
         if column not in ("mfa_kinds", "has_hardware_mfa"):
@@ -253,7 +253,7 @@ def test_credential_kpis_count_what_a_security_engineer_reads():
 
 
 def test_a_kpi_nobody_knows_is_left_out_not_charted_as_zero():
-    unknown = [PROGRAMMATIC_USER, CONSOLE_USER]  # raw users of the previous version
+    unknown = [PROGRAMMATIC_USER, CONSOLE_USER]  # raw users without the credential facts
     figures = kpis.kpis(enrich.enrich_users(unknown, now=NOW))
     for name in (
         "access_keys_unused_90d",
@@ -381,7 +381,7 @@ def test_unknown_credentials_are_not_compared():
 
 
 def previous_version(snapshot_now: dict[str, Any]) -> dict[str, Any]:
-    """What the previous version saved: the tracked fields it had, none of the credentials."""
+    """A snapshot without credential fields: the other tracked fields alone."""
     old_fields = (
         "user_name",
         "is_console_user",

@@ -1,4 +1,4 @@
-"""The credential facts (issue 16), collected: access keys' last use, signing certificates, SSH
+"""The credential facts, collected: access keys' last use, signing certificates, SSH
 public keys, service-specific credentials, MFA devices and their kind, permissions boundaries and
 the root user, read the same by both strategies; a denied call leaves its fact unknown and named.
 
