@@ -1,6 +1,7 @@
 """Failures are impossible to miss: one alert per run, through Slack, a webhook, or the log."""
 
 import dagster as dg
+import pytest
 
 from iam_assets.defs.notifier import NotifierResource
 from iam_assets.defs.sensors import check_failure_alerts, failed_checks, run_failure_alerts
@@ -33,6 +34,7 @@ def sensor_context(instance, result, event_type, notifier):
     )
 
 
+@pytest.mark.slow
 def test_a_failed_check_in_a_successful_run_sends_exactly_one_alert(
     iam_admin, iam_proxy, intake, webhook, tmp_path
 ):
@@ -53,6 +55,7 @@ def test_a_failed_check_in_a_successful_run_sends_exactly_one_alert(
     assert "iam_fields_known" in alert["text"] and "bob.no-mfa" in alert["text"]
 
 
+@pytest.mark.slow
 def test_a_clean_run_sends_nothing(iam_admin, iam_proxy, intake, webhook, tmp_path):
     seed_users(iam_admin, DEMO_USERS[:3])
     notifier = NotifierResource(webhook_url=webhook.url)
@@ -65,6 +68,7 @@ def test_a_clean_run_sends_nothing(iam_admin, iam_proxy, intake, webhook, tmp_pa
     assert webhook.received == []
 
 
+@pytest.mark.slow
 def test_a_failed_run_sends_one_alert_with_the_error(
     iam_admin, iam_proxy, intake, webhook, tmp_path
 ):

@@ -114,6 +114,7 @@ def test_a_user_without_creation_time_is_held_back_and_named_not_the_others():
     ]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
     name=IAM_NAME,

@@ -193,6 +193,7 @@ def test_raw_users_saved_before_these_facts_read_as_unknown():
     assert one(CONSOLE_USER)["mfa_kinds"] == ["virtual"]  # the kind read from the serial
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     st.lists(
@@ -427,6 +428,7 @@ def test_a_new_snapshot_round_trips_through_its_file(tmp_path):
 ssh_ids = st.sets(st.sampled_from([f"APKA{n}" for n in range(8)]), max_size=6)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(ssh_ids, ssh_ids)
 def test_exactly_the_new_ssh_keys_are_findings(old, new):
@@ -575,6 +577,7 @@ def credential_users(draw: st.DrawFn) -> dict[str, Any]:
     return raw(f"user-{n}", UserId=f"AIDAFUZZ{n}", **fields, UnknownFields=unknown)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.lists(credential_users(), min_size=1, max_size=3, unique_by=lambda u: u["UserId"]))
 def test_fuzzed_credential_facts_give_valid_strict_events_with_a_row_per_path(raws):

@@ -429,6 +429,7 @@ def _covered(path: str, table_paths: set[str]) -> bool:
     return path in table_paths or any(p.startswith(f"{path}[]") for p in table_paths)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150,
     deadline=None,
