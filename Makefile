@@ -1,5 +1,7 @@
 # make demo  - run the whole graph on a simulated AWS account and print where the events went
 # make test  - lint, `dg check defs`, then the whole test suite (what CI runs)
+# make test-fast - lint, then the tests not marked slow (the loop while you work); prints its time
+# make docs  - regenerate the generated parts of docs/ (the mapping tables of docs/mapping.md)
 # make check-defs - load and validate the production definitions with `dg check defs`
 # make ui    - open the production code location in the Dagster UI (needs AWS + intake settings)
 # make demo-ui - open the demo code location in the Dagster UI
@@ -11,7 +13,7 @@ DEMO_HOME := $(CURDIR)/.demo/dagster_home
 UI_HOME ?= $(CURDIR)/.dagster_home
 QUIET_LOGS := {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
-.PHONY: demo test lint check-defs ui demo-ui clean ocsf-schema
+.PHONY: demo test test-fast docs lint check-defs ui demo-ui clean ocsf-schema
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +32,15 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed lint check-defs
 	$(BIN)/pytest
+
+# The wall time covers lint and pytest, so the figure in docs/performance.md is the whole loop.
+test-fast: $(VENV)/.installed
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory lint && $(BIN)/pytest -q -m "not slow"; \
+	status=$$?; echo "make test-fast: $$(( $$(date +%s) - start )) s wall"; exit $$status
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m iam_assets.ocsf.mapping_table docs/mapping.md
 
 # dg reads [tool.dg] in pyproject.toml and loads iam_assets.definitions:defs. A throwaway
 # DAGSTER_HOME holding our dagster.yaml (telemetry: enabled: false) keeps dg's telemetry off and

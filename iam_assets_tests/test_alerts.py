@@ -3,6 +3,7 @@
 import logging
 
 import dagster as dg
+import pytest
 
 from iam_assets.defs.destinations import SekoiaIntakeResource
 from iam_assets.defs.notifier import NotifierResource
@@ -35,6 +36,7 @@ def sensor_context(instance, result, event_type, notifier):
     )
 
 
+@pytest.mark.slow
 def test_a_failed_check_in_a_successful_run_sends_exactly_one_alert(
     iam_admin, iam_proxy, intake, webhook, tmp_path
 ):
@@ -66,6 +68,7 @@ class Lines(logging.Handler):
         self.lines.append(record.getMessage())
 
 
+@pytest.mark.slow
 def test_a_sent_alert_ticks_as_success_not_skipped(iam_admin, iam_proxy, intake, webhook, tmp_path):
     """What the daemon sees: a tick that sent an alert reports the run it acted on (the UI shows
     a successful tick, and the run an engine event), not a skip; the sensor's log says sent."""
@@ -95,6 +98,7 @@ def test_a_sent_alert_ticks_as_success_not_skipped(iam_admin, iam_proxy, intake,
     assert not again.dagster_run_reactions  # the next tick does not send it again
 
 
+@pytest.mark.slow
 def test_a_clean_run_sends_nothing(iam_admin, iam_proxy, intake, webhook, tmp_path):
     seed_users(iam_admin, DEMO_USERS[:3])
     notifier = NotifierResource(webhook_url=webhook.url)
@@ -107,6 +111,7 @@ def test_a_clean_run_sends_nothing(iam_admin, iam_proxy, intake, webhook, tmp_pa
     assert webhook.received == []
 
 
+@pytest.mark.slow
 def test_a_failed_run_sends_one_alert_with_the_error(
     iam_admin, iam_proxy, intake, webhook, tmp_path
 ):

@@ -115,6 +115,7 @@ def test_a_user_without_creation_time_is_held_back_and_named_not_the_others():
     ]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
     name=IAM_NAME,
@@ -299,7 +300,7 @@ def test_bad_configuration_names_the_variable_never_the_key(url, key, connector,
 
 
 def test_the_readme_table_of_asset_items_has_exactly_the_paths_the_mapper_emits():
-    """The third mapping table (README, ``mapping_table``) cannot drift from the items."""
+    """The third mapping table (docs/mapping.md, ``mapping_table``) cannot drift from the items."""
     from iam_assets_tests.test_ocsf_strict import leaf_paths
 
     admin = copy.deepcopy(CONSOLE_USER)

@@ -30,6 +30,7 @@ def asset_inventory(asset_api, **kwargs) -> SekoiaAssetInventoryResource:
     )
 
 
+@pytest.mark.slow
 def test_both_destinations_get_every_user_once(iam_admin, iam_proxy, intake, asset_api, state):
     seed_users(iam_admin, DEMO_USERS)
     result = materialize_graph(iam_proxy, intake, state, asset_api=asset_api)
@@ -53,6 +54,7 @@ def test_both_destinations_get_every_user_once(iam_admin, iam_proxy, intake, ass
     assert complete.passed
 
 
+@pytest.mark.slow
 def test_a_500_fails_the_asset_copy_with_counts_and_a_rerun_delivers(
     iam_admin, iam_proxy, intake, asset_api, state
 ):

@@ -21,6 +21,7 @@ def test_caller_account_names_the_one_account_of_the_credentials(moto_endpoint, 
     assert caller_account(boto3.session.Session(), moto_endpoint).id == "123456789012"
 
 
+@pytest.mark.slow
 def test_active_organization_accounts_and_a_session_in_each(moto_endpoint, iam_admin):
     orgs = boto3.client("organizations", endpoint_url=moto_endpoint, region_name="us-east-1")
     orgs.create_organization(FeatureSet="ALL")
@@ -100,6 +101,7 @@ def test_a_role_that_cannot_be_assumed_is_reported_with_its_arn(iam_admin, iam_p
         )
 
 
+@pytest.mark.slow
 def test_the_resource_reads_the_account_of_the_role_it_is_given(iam_admin, iam_proxy):
     from iam_assets.defs.aws_resource import IAMResource
 
@@ -117,6 +119,7 @@ def test_the_resource_reads_the_account_of_the_role_it_is_given(iam_admin, iam_p
         IAMResource(endpoint_url=iam_proxy.url, role_arn=hub, max_attempts=1).collect()
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # as configured
 def test_the_resource_tls_setting_reaches_sts_as_well_as_iam(moto_endpoint, iam_admin, tmp_path):
     """An endpoint behind a private certificate, with ``verify`` off as configured: naming the

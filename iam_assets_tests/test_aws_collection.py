@@ -51,6 +51,7 @@ def by_name(result):
     return {user["UserName"]: user for user in result.users}
 
 
+@pytest.mark.slow
 def test_every_page_of_users_is_followed_beyond_1000(iam_admin, iam_proxy):
     for index in range(1050):  # bare users: the listing is what is under test here
         iam_admin.create_user(UserName=f"user-{index:05d}")
@@ -60,6 +61,7 @@ def test_every_page_of_users_is_followed_beyond_1000(iam_admin, iam_proxy):
     assert iam_proxy.pages["ListUsers"] == 2  # 1,000 then 50, as IAM pages them
 
 
+@pytest.mark.slow
 def test_full_collection_of_a_varied_generated_account(iam_admin, iam_proxy):
     seed_users(iam_admin, generated_users(60))
     iam_proxy.max_page["ListUsers"] = 25  # three pages, each user read once
@@ -80,7 +82,7 @@ def test_fifty_tags_are_read_across_pages(iam_admin, iam_proxy):
     assert iam_proxy.pages["ListUserTags"] == 3
 
 
-@pytest.mark.parametrize("strategy", ["per_user", "bulk"])
+@pytest.mark.parametrize("strategy", [pytest.param("per_user", marks=pytest.mark.slow), "bulk"])
 def test_varied_account_is_read_as_iam_holds_it(iam_admin, iam_proxy, strategy):
     seed_users(iam_admin, DEMO_USERS)
     result = collect(iam_proxy, strategy)
@@ -112,6 +114,7 @@ def test_varied_account_is_read_as_iam_holds_it(iam_admin, iam_proxy, strategy):
         assert user["CreateDate"].endswith("Z")
 
 
+@pytest.mark.slow
 def test_group_policies_are_read_once_per_group(iam_admin, iam_proxy):
     seed_users(iam_admin, generated_users(30))  # every 6th user is in Developers
     collect(iam_proxy)
@@ -119,6 +122,7 @@ def test_group_policies_are_read_once_per_group(iam_admin, iam_proxy):
     assert iam_proxy.actions["ListGroupPolicies"] == 1
 
 
+@pytest.mark.slow
 def test_access_denied_leaves_the_field_unknown_and_recorded(iam_admin, iam_proxy):
     seed_users(iam_admin, DEMO_USERS)
     iam_proxy.fail("ListMFADevices", when=lambda params: params["UserName"] == "alice.admin")
@@ -134,6 +138,7 @@ def test_access_denied_leaves_the_field_unknown_and_recorded(iam_admin, iam_prox
     assert users["grace.readonly"]["MFADevices"] is not None
 
 
+@pytest.mark.slow
 def test_denied_group_policies_are_unknown_for_every_member(iam_admin, iam_proxy):
     seed_users(iam_admin, DEMO_USERS)
     iam_proxy.fail("ListGroupPolicies", when=lambda params: params["GroupName"] == "Admins")
@@ -143,6 +148,7 @@ def test_denied_group_policies_are_unknown_for_every_member(iam_admin, iam_proxy
         assert "Groups[Admins].InlinePolicies" in users[name]["UnknownFields"]
 
 
+@pytest.mark.slow
 def test_user_deleted_mid_run_is_dropped_with_a_note(iam_admin, iam_proxy):
     seed_users(iam_admin, DEMO_USERS)
 
@@ -175,6 +181,7 @@ def test_aws_endpoint_url_environment_variable_is_honoured(iam_admin, iam_proxy,
     assert iam_proxy.actions["GetAccountAuthorizationDetails"] == 1
 
 
+@pytest.mark.slow
 def test_policy_document_grants_every_call_of_every_strategy(iam_admin, iam_proxy):
     seed_users(iam_admin, DEMO_USERS)
     called: dict[str, set[str]] = {}
@@ -225,6 +232,7 @@ def test_generated_users_are_varied():
     assert {u.active_keys for u in users} == {0, 1, 2}
 
 
+@pytest.mark.slow
 # -- the bulk strategy ---------------------------------------------------------------------
 # What only one side can know: key and certificate ids (per-user), inline documents (bulk).
 def test_both_strategies_produce_the_same_raw_users(iam_admin, iam_proxy):
@@ -244,6 +252,7 @@ def test_both_strategies_produce_the_same_raw_users(iam_admin, iam_proxy):
     assert any(user["Policies"] for user in bulk.users)  # documents compared too
 
 
+@pytest.mark.slow
 def test_bulk_costs_a_few_calls_per_thousand_users_plus_what_only_users_tell(iam_admin, iam_proxy):
     users = generated_users(120)
     seed_users(iam_admin, users)
@@ -262,6 +271,7 @@ def test_bulk_costs_a_few_calls_per_thousand_users_plus_what_only_users_tell(iam
     assert result.report_generated_at == "2015-02-02T20:02:02Z"  # moto's fixed stamp
 
 
+@pytest.mark.slow
 def test_users_missing_from_the_report_are_read_per_user(iam_admin, iam_proxy):
     seed_users(iam_admin, DEMO_USERS)
     iam_proxy.replace_credential_report(drop_report_rows({"heidi.idle", "bob.no-mfa"}))
@@ -273,6 +283,7 @@ def test_users_missing_from_the_report_are_read_per_user(iam_admin, iam_proxy):
     assert len(result.users) == len(DEMO_USERS)
 
 
+@pytest.mark.slow
 def test_denied_bulk_apis_fall_back_to_per_user_and_say_why(iam_admin, iam_proxy):
     seed_users(iam_admin, DEMO_USERS)
     iam_proxy.fail("GenerateCredentialReport")
@@ -318,6 +329,7 @@ def drop_report_rows(names: set[str]) -> Callable[[str], str]:
     return rework
 
 
+@pytest.mark.slow
 def test_throttling_never_reaches_the_user(iam_admin, moto_endpoint):
     from iam_assets_tests.support.iam_proxy import IAMProxy, TokenBucket
 
@@ -343,6 +355,7 @@ DOES_NOT_FIT = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["bulk", "per_user"])
 def test_a_report_that_does_not_fit_never_fails_the_run_nor_lies(iam_admin, iam_proxy, strategy):
     seed_users(iam_admin, DEMO_USERS)
@@ -368,6 +381,7 @@ def test_a_report_that_does_not_fit_never_fails_the_run_nor_lies(iam_admin, iam_
     assert result.calls["GetUser"] == len(expected)  # the others came from the report
 
 
+@pytest.mark.slow
 def test_a_row_that_moto_splits_on_a_comma_is_read_per_user(iam_admin, iam_proxy):
     """moto joins report values with commas, unquoted: a name or path with a comma (IAM allows
     both) gives a row wider than the header."""
@@ -389,6 +403,7 @@ EVENT_ATTRIBUTE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("raw_field", sorted(EVENT_ATTRIBUTE))  # the credential facts' own
 def test_a_report_without_a_column_leaves_its_field_unknown_never_zero(  # test is elsewhere
     iam_admin, iam_proxy, raw_field
@@ -443,6 +458,7 @@ BREAKS = (
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=5, deadline=None)
 @given(
     users=st.lists(

@@ -9,10 +9,14 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 from iam_assets.demo.seed import DEMO_USERS, generated_users, seed_users
 from iam_assets.ocsf.strict_rules import validate_strict
 from iam_assets_tests.support.asset_api_double import model_problem
 from iam_assets_tests.support.expected import expected_event
+
+pytestmark = pytest.mark.slow  # the production CLI and the demo commands, as subprocesses
 
 REPO = Path(__file__).resolve().parents[1]
 DAGSTER = str(Path(sys.executable).with_name("dagster"))

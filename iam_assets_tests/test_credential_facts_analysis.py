@@ -1,7 +1,7 @@
-"""Issue 16, analysis and OCSF: credential facts beyond the password, from hand-built raw users.
+"""Analysis and OCSF: credential facts beyond the password, from hand-built raw users.
 
 Enriched columns and KPIs for each kind of credential, unknown facts that stay unknown, change
-tracking of new credentials (and snapshots of the previous version that load quietly), strict
+tracking of new credentials (and snapshots without credential fields that load quietly), strict
 OCSF events that carry the facts and validate, and a default profile that does not move.
 """
 
@@ -185,7 +185,7 @@ def test_denied_reads_leave_facts_unknown_never_false_or_zero():
 
 
 def test_raw_users_saved_before_these_facts_read_as_unknown():
-    """A raw asset pickled by the previous version lacks the new fields (and ``Kind``)."""
+    """A raw asset pickled without these fields (and ``Kind``) reads them as unknown."""
     old = one(PROGRAMMATIC_USER)
     for column in FACT_COLUMNS:
         if column not in ("mfa_kinds", "has_hardware_mfa"):
@@ -194,6 +194,7 @@ def test_raw_users_saved_before_these_facts_read_as_unknown():
     assert one(CONSOLE_USER)["mfa_kinds"] == ["virtual"]  # the kind read from the serial
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     st.lists(
@@ -254,7 +255,7 @@ def test_credential_kpis_count_what_a_security_engineer_reads():
 
 
 def test_a_kpi_nobody_knows_is_left_out_not_charted_as_zero():
-    unknown = [PROGRAMMATIC_USER, CONSOLE_USER]  # raw users of the previous version
+    unknown = [PROGRAMMATIC_USER, CONSOLE_USER]  # raw users without the credential facts
     figures = kpis.kpis(enrich.enrich_users(unknown, now=NOW))
     for name in (
         "access_keys_unused_90d",
@@ -384,7 +385,7 @@ def test_unknown_credentials_are_not_compared():
 
 
 def previous_version(snapshot_now: dict[str, Any]) -> dict[str, Any]:
-    """What the previous version saved: the tracked fields it had, none of the credentials."""
+    """A snapshot without credential fields: the other tracked fields alone."""
     old_fields = (
         "user_name",
         "is_console_user",
@@ -430,6 +431,7 @@ def test_a_new_snapshot_round_trips_through_its_file(tmp_path):
 ssh_ids = st.sets(st.sampled_from([f"APKA{n}" for n in range(8)]), max_size=6)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(ssh_ids, ssh_ids)
 def test_exactly_the_new_ssh_keys_are_findings(old, new):
@@ -578,6 +580,7 @@ def credential_users(draw: st.DrawFn) -> dict[str, Any]:
     return raw(f"user-{n}", UserId=f"AIDAFUZZ{n}", **fields, UnknownFields=unknown)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.lists(credential_users(), min_size=1, max_size=3, unique_by=lambda u: u["UserId"]))
 def test_fuzzed_credential_facts_give_valid_strict_events_with_a_row_per_path(raws):

@@ -1,4 +1,4 @@
-"""The credential facts (issue 16), collected: access keys' last use, signing certificates, SSH
+"""The credential facts, collected: access keys' last use, signing certificates, SSH
 public keys, service-specific credentials, MFA devices and their kind, permissions boundaries and
 the root user, read the same by both strategies; a denied call leaves its fact unknown and named.
 
@@ -103,13 +103,21 @@ def test_both_strategies_read_every_credential_fact_alike(credential_account):
     assert "GetAccessKeyLastUsed" not in bulk.calls and "GetUser" not in bulk.calls
 
 
-# (strategy, denied action, the field it leaves unknown, the user who shows it)
+# (strategy, denied action, the field it leaves unknown, the user who shows it). A per-user
+# denial of a call bulk makes too is slow: its bulk twin keeps that fact in `make test-fast`.
+SLOW = pytest.mark.slow
 DENIALS = [
     ("per_user", "GetAccessKeyLastUsed", "AccessKeys[].LastUsed", "kim.keys"),
     ("per_user", "ListSigningCertificates", "SigningCertificates", "cert.carl"),
-    ("per_user", "ListSSHPublicKeys", "SSHPublicKeys", "ssh.sam"),
-    ("per_user", "ListServiceSpecificCredentials", "ServiceSpecificCredentials", "svc.sue"),
-    ("per_user", "ListMFADevices", "MFADevices", "mfa.mia"),
+    pytest.param("per_user", "ListSSHPublicKeys", "SSHPublicKeys", "ssh.sam", marks=SLOW),
+    pytest.param(
+        "per_user",
+        "ListServiceSpecificCredentials",
+        "ServiceSpecificCredentials",
+        "svc.sue",
+        marks=SLOW,
+    ),
+    pytest.param("per_user", "ListMFADevices", "MFADevices", "mfa.mia", marks=SLOW),
     ("per_user", "GetUser", "PermissionsBoundary", "svc.sue"),
     ("bulk", "ListSSHPublicKeys", "SSHPublicKeys", "ssh.sam"),
     ("bulk", "ListServiceSpecificCredentials", "ServiceSpecificCredentials", "svc.sue"),
@@ -169,6 +177,7 @@ def test_the_page_s_minimum_policy_leaves_keys_last_use_and_managed_documents_un
     assert result.root_account["Source"] == "GetAccountSummary"
 
 
+@pytest.mark.slow
 def test_bulk_lists_each_user_s_service_credentials_where_all_users_is_not_taken(
     credential_account,
 ):
@@ -405,6 +414,7 @@ def credential_mixes(draw):
     }
 
 
+@pytest.mark.slow
 @settings(max_examples=6, deadline=None)
 @given(mixes=st.lists(credential_mixes(), min_size=1, max_size=3))
 def test_any_mix_of_credentials_reads_alike_in_both_strategies(moto_endpoint, mixes):

@@ -17,6 +17,8 @@ from iam_assets_tests.support.credential_account import (
 from iam_assets_tests.support.graph import materialize_graph, metadata
 from iam_assets_tests.support.iam_simulated import RootUser
 
+pytestmark = pytest.mark.slow  # each test materialises the whole graph against moto
+
 FACTS = [
     "user_name",
     "access_keys_unused_90d",

@@ -237,6 +237,7 @@ def test_an_empty_or_foreign_report_is_no_row_for_anyone(content):
     assert row is None and reason
 
 
+@pytest.mark.slow
 # -- properties -------------------------------------------------------------------------------
 @settings(max_examples=150, deadline=None)
 @given(content=st.binary(max_size=400) | st.text(max_size=400), name=iam_names())
@@ -349,6 +350,7 @@ def crafted_reports(draw):
     return text, users, absent, corrupted, must_say_why, damaged
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(crafted_reports())
 def test_every_field_is_right_or_unknown_and_no_row_fails_the_parse(crafted):
@@ -383,6 +385,7 @@ def test_any_iam_name_and_path_round_trips_through_a_quoted_report(names, data):
         assert_right(lookup(parsed, user)[0], user)
 
 
+@pytest.mark.slow
 # -- in the graph -----------------------------------------------------------------------------
 def test_rejected_rows_and_absent_columns_reach_metadata_check_and_events(
     iam_admin, iam_proxy, state

@@ -13,8 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from iam_assets.demo.seed import DEMO_USERS, seed_users
 from iam_assets_tests.support.expected import expected_event
+
+pytestmark = pytest.mark.slow  # each test runs the dg CLI as a subprocess
 
 REPO = Path(__file__).resolve().parents[1]
 DG = str(Path(sys.executable).with_name("dg"))

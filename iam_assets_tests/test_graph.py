@@ -56,6 +56,7 @@ def test_graph_delivers_one_checked_event_per_user_equal_to_the_table(
     assert intake.key not in str(delivered)
 
 
+@pytest.mark.slow
 def test_denied_reads_are_null_in_events_and_raise_a_warning_check(
     iam_admin, iam_proxy, intake, state
 ):
@@ -74,6 +75,7 @@ def test_denied_reads_are_null_in_events_and_raise_a_warning_check(
     assert metadata(result, "raw_iam_users")["unknown_fields"] == {"MFADevices": 1}
 
 
+@pytest.mark.slow
 def test_refused_delivery_fails_the_materialisation_with_counts(
     iam_admin, iam_proxy, intake, state
 ):
@@ -93,6 +95,7 @@ def test_refused_delivery_fails_the_materialisation_with_counts(
     }
 
 
+@pytest.mark.slow
 def test_flaky_intake_still_gets_every_user_exactly_once(iam_admin, iam_proxy, intake, state):
     seed_users(iam_admin, DEMO_USERS)
     intake.fail_next(503, times=3)
@@ -107,6 +110,7 @@ def test_flaky_intake_still_gets_every_user_exactly_once(iam_admin, iam_proxy, i
     assert delivered["delivery"].startswith("at-least-once")
 
 
+@pytest.mark.slow
 def test_second_snapshot_reports_what_changed_and_warns_on_security(
     iam_admin, iam_proxy, intake, state
 ):
@@ -139,6 +143,7 @@ def test_second_snapshot_reports_what_changed_and_warns_on_security(
     assert second.success  # a WARN does not stop delivery
 
 
+@pytest.mark.slow
 def test_strict_profile_by_run_config_delivers_valid_ocsf(iam_admin, iam_proxy, intake, state):
     from iam_assets.ocsf.strict_rules import validate_strict
 

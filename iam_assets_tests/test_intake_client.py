@@ -279,6 +279,7 @@ def test_connection_dropped_mid_answer_is_retried_at_least_once(intake):
     assert report.retries == 1 and report.delivered == 8 and len(waits) == 1
 
 
+@pytest.mark.slow
 def test_a_trickling_answer_meets_one_deadline_and_names_its_batch(intake):
     client, _ = client_for(intake, batch_events=3, timeout=1.0, max_attempts=2)
     intake.pass_next()  # batch 1 goes through

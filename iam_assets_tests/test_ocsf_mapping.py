@@ -115,8 +115,8 @@ GOLDEN = Path(__file__).with_name("golden") / "seed_profile_events.jsonl"
 
 
 def test_seed_profile_output_is_unchanged_byte_for_byte():
-    """The bytes the intake receives for the seed's examples (recorded when the strict profile
-    was added): the seed's fields never drift; the account (``cloud``) is appended after them."""
+    """The bytes the intake receives for the seed's examples, pinned in ``golden/``: the seed's
+    fields never drift; the account (``cloud``) is appended after them."""
     from iam_assets.deliver.sekoia_intake import MAX_EVENT_BYTES, encode_events
 
     events = events_for(PROGRAMMATIC_USER, CONSOLE_USER)

@@ -2,7 +2,7 @@
 
 Fuzzed raw users go through the real enrichment into both profiles, so neither mapper can raise
 or emit an event its own rules reject; the mapping tables are checked against what the mappers
-actually emit, so the README cannot drift from the code.
+actually emit, so docs/mapping.md cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import json
 import string
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -475,6 +474,7 @@ def _covered(path: str, table_paths: set[str]) -> bool:
     return path in table_paths or any(p.startswith(f"{path}[]") for p in table_paths)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150,
     deadline=None,
@@ -688,28 +688,3 @@ def test_every_field_the_strict_profile_emits_has_a_type_rule():
     assert {path: kind for path, kind in kinds.items() if kind not in checked} == {
         path: strict_rules.FREE_FORM for path in STRICT_FREE_FORM
     }
-
-
-def test_readme_section_holds_both_tables_and_the_block_helpers_agree():
-    section = mapping_table.readme_section()
-    assert mapping_table.markdown("sekoia") in section
-    assert mapping_table.markdown("ocsf") in section
-    readme = "intro\n<!-- mapping-table:start -->\nstale\n<!-- mapping-table:end -->\nrest\n"
-    assert not mapping_table.readme_block_matches(readme)
-    rendered = mapping_table.render_readme(readme)
-    assert mapping_table.readme_block_matches(rendered)
-    assert rendered.startswith("intro\n") and rendered.endswith("\nrest\n")
-    assert not mapping_table.readme_block_matches("no markers")
-    with pytest.raises(ValueError, match="profile must be one of"):
-        mapping_table.markdown("splunk")
-
-
-README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-def test_readme_mapping_tables_are_the_ones_the_code_generates():
-    text = README.read_text(encoding="utf-8")
-    assert mapping_table.README_START in text and mapping_table.README_END in text
-    assert mapping_table.readme_block_matches(text), (
-        "README mapping tables are stale: replace the block with mapping_table.render_readme"
-    )

@@ -87,6 +87,7 @@ def partitions(instance: dg.DagsterInstance) -> set[str]:
     return set(instance.get_dynamic_partitions(aws_accounts.name))
 
 
+@pytest.mark.slow
 def test_every_account_partition_delivers_its_users_once_and_a_missing_role_fails_alone(
     moto_endpoint, iam_admin, iam_proxy, intake, state, webhook
 ):
@@ -157,6 +158,7 @@ def test_every_account_partition_delivers_its_users_once_and_a_missing_role_fail
         assert raw.metadata["aws_account_id"].value == account
 
 
+@pytest.mark.slow
 def test_the_daily_schedule_requests_every_account_partition(
     moto_endpoint, iam_admin, iam_proxy, intake, state
 ):
@@ -175,6 +177,7 @@ def test_the_daily_schedule_requests_every_account_partition(
     assert len({r.run_key for r in requests}) == len(requests)
 
 
+@pytest.mark.slow
 def test_partitions_follow_accounts_joining_and_leaving_and_new_ones_run_at_once(
     moto_endpoint, iam_admin, iam_proxy, intake, state
 ):
@@ -192,6 +195,7 @@ def test_partitions_follow_accounts_joining_and_leaving_and_new_ones_run_at_once
         assert partitions(instance) == {MANAGEMENT_ACCOUNT, accounts["prod"], joined}
 
 
+@pytest.mark.slow
 def test_excluded_accounts_get_no_partition_and_leave_when_excluded_later(
     moto_endpoint, iam_admin, iam_proxy, intake, state
 ):
@@ -208,6 +212,7 @@ def test_excluded_accounts_get_no_partition_and_leave_when_excluded_later(
         assert not later.run_requests  # nothing joined
 
 
+@pytest.mark.slow
 def test_an_explicit_account_list_needs_no_organizations_access(iam_proxy, intake, state):
     listed = ("111111111111", "222222222222")
     unreachable = IAMResource(endpoint_url="http://127.0.0.1:9", max_attempts=1)
@@ -222,6 +227,7 @@ def test_an_explicit_account_list_needs_no_organizations_access(iam_proxy, intak
         assert partitions(instance) == set(listed)
 
 
+@pytest.mark.slow
 def test_single_account_use_configures_nothing_and_keeps_an_unpartitioned_graph(
     iam_admin, iam_proxy, intake, state, monkeypatch
 ):

@@ -12,6 +12,8 @@ from iam_assets.analysis import enrich
 from iam_assets.collect.client import build_iam_client
 from iam_assets.collect.collector import collect_users
 
+pytestmark = pytest.mark.slow  # a second's reset of moto with AWS's managed policies, per test
+
 AWS = "arn:aws:iam::aws:policy/"
 EVERYTHING = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}

@@ -101,7 +101,7 @@ def probes(analysis, example):
     return [(a, r) for a in actions for r in resources]
 
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST

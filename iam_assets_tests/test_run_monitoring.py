@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import yaml
 from dagster_graphql import DagsterGraphQLClient
 
@@ -83,6 +84,7 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead, merely not reaped
 
 
+@pytest.mark.slow
 def test_a_run_whose_process_died_fails_is_alerted_and_the_queue_moves_on(tmp_path, webhook):
     home = tmp_path / "home"
     home.mkdir()

@@ -83,6 +83,7 @@ def production_instance(postgres_url: str, home: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_a_backfill_of_every_account_runs_concurrently_on_one_postgres_instance(
     moto_endpoint, iam_admin, iam_proxy, intake, postgres_url, tmp_path, monkeypatch
 ):

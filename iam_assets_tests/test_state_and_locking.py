@@ -29,6 +29,7 @@ def delivered_once(intake) -> None:
     assert names == sorted(user.name for user in DEMO_USERS)
 
 
+@pytest.mark.slow
 def test_a_truncated_snapshot_is_moved_aside_and_every_user_still_delivered(
     iam_admin, iam_proxy, intake, state
 ):
@@ -53,6 +54,7 @@ def test_a_truncated_snapshot_is_moved_aside_and_every_user_still_delivered(
     delivered_once(intake)
 
 
+@pytest.mark.slow
 def test_a_state_directory_under_a_regular_file_warns_and_delivers(
     iam_admin, iam_proxy, intake, tmp_path
 ):
@@ -96,6 +98,7 @@ def test_any_unreadable_snapshot_is_set_aside_not_raised(tmp_path, content):
     assert len(report.moved_aside) == 1 and not store.path(None).exists()
 
 
+@pytest.mark.slow
 def test_a_run_while_another_holds_the_account_stops_before_iam_naming_it(
     iam_admin, iam_proxy, intake, state
 ):

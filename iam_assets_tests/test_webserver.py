@@ -16,6 +16,8 @@ import pytest
 from iam_assets.demo.seed import DEMO_USERS
 from iam_assets_tests.support.dagster_dev import REPO, graphql, location_name, running_dagster_dev
 
+pytestmark = pytest.mark.slow  # dagster dev (webserver, daemon), driven over GraphQL or Chromium
+
 GRAPH_ASSETS = {
     "raw_iam_users",
     "enriched_iam_users",

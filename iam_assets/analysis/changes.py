@@ -1,9 +1,9 @@
 """What changed since the previous snapshot, and which changes matter for security (pure).
 
 Credentials are compared one by one in ``credential_changes`` (which also says which new
-credentials are findings, and why). A snapshot saved by an earlier version lacks the credential
-fields: they are unknown there, so the first comparison after an upgrade reports no new
-credential; access keys are then compared by their active count, as that version did.
+credentials are findings, and why). A snapshot that lacks the credential fields has them
+unknown, so comparing with it reports no new credential; access keys are then compared by their
+active count, the one key figure such a snapshot holds.
 """
 
 from collections.abc import Mapping

@@ -1,9 +1,9 @@
 """New, removed, activated and deactivated credentials between two snapshots of one user (pure).
 
 A snapshot keeps, per credential kind, each credential's identity and status
-(``credentials.identities``). A kind unknown on either side (denied, or a snapshot saved by an
-earlier version, which has no such field) is not compared: missing is unknown, not "none", so a
-first run after an upgrade reports no new credential.
+(``credentials.identities``). A kind unknown on either side (denied, or absent from a snapshot
+that lacks the field) is not compared: missing is unknown, not "none", so comparing with such a
+snapshot reports no new credential.
 
 Which changes are security findings (``security_relevant_changes`` warns on them): a credential
 that lets someone act as the user without signing in, and that the previous snapshot did not

@@ -77,10 +77,10 @@ class TrackedUser(TypedDict):
     active_access_keys: int | None
     is_admin: bool | None
     groups: list[str] | None  # sorted
-    # Absent from the snapshots of earlier versions (unknown, like the credentials below).
+    # Absent from a snapshot that lacks the field: unknown, like the credentials below.
     can_become_admin: NotRequired[bool | None]
-    # Credential identity -> status (an MFA device: its kind); None: unknown. Absent from the
-    # snapshots of earlier versions, which is unknown too (``changes`` reads them with ``get``).
+    # Credential identity -> status (an MFA device: its kind); None: unknown. Absent from a
+    # snapshot that lacks the field, which is unknown too (``changes`` reads them with ``get``).
     access_keys: NotRequired[dict[str, str] | None]
     signing_certificates: NotRequired[dict[str, str] | None]
     ssh_keys: NotRequired[dict[str, str] | None]

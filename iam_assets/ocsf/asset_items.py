@@ -4,9 +4,9 @@ The items follow the model Sekoia's own asset connectors send, ``UserOCSFModel``
 ``sekoia-automation-sdk`` (its models live in ``sekoia-automation-models``; read at 1.4.0, the
 version SDK 1.27.0 depends on). Where the product page's table and that model agree, the item
 carries the table's value; where they disagree the model wins (``ASSET_ITEM_MAPPING`` says where,
-and the README shows it). The body the API takes is ``{"version": 1, "items": [...]}`` with every
-``None`` left out, as the SDK's ``model_dump(exclude_none=True)``: an unknown fact is absent,
-never ``false``.
+and docs/mapping.md shows it). The body the API takes is ``{"version": 1, "items": [...]}``
+with every ``None`` left out, as the SDK's ``model_dump(exclude_none=True)``: an unknown fact is
+absent, never ``false``.
 """
 
 from __future__ import annotations

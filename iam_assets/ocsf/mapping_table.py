@@ -1,19 +1,24 @@
-"""The field mapping of both OCSF profiles as data, rendered as markdown for the README.
+"""The field mapping of both OCSF profiles as data, rendered as markdown for docs/mapping.md.
 
 ``SEKOIA_MAPPING`` describes exactly what ``sekoia_profile.user_inventory_event`` emits (the
 vendor table, deviations included); ``strict_profile.STRICT_MAPPING`` the strict 1.6.0 profile.
-Tests check that every path either mapper emits has a row, so code and README cannot drift.
+Tests check that every path either mapper emits has a row, so code and docs cannot drift.
+``make docs`` rewrites the marked block of each file it is given:
+
+    python -m iam_assets.ocsf.mapping_table docs/mapping.md
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
 from iam_assets.ocsf import asset_items, sekoia_profile
 from iam_assets.ocsf.strict_profile import STRICT_MAPPING, MappingRow, constant_row, constant_rows
 
-README_START = "<!-- mapping-table:start -->"
-README_END = "<!-- mapping-table:end -->"
+START = "<!-- mapping-table:start -->"
+END = "<!-- mapping-table:end -->"
 
 SEKOIA_MAPPING: tuple[MappingRow, ...] = (
     *constant_rows(sekoia_profile.CLASS_ATTRIBUTES),
@@ -106,8 +111,8 @@ def asset_items_markdown() -> str:
     )
 
 
-def readme_section() -> str:
-    """The tables under small headings: what the README holds between the markers."""
+def section() -> str:
+    """The tables under small headings: what a document holds between the markers."""
     parts = [f"#### {_HEADINGS[profile]}\n\n{markdown(profile)}" for profile in PROFILES]
     parts.append(
         "#### Sekoia.io Asset inventory items (destination `assets`): the model of Sekoia's SDK"
@@ -116,18 +121,41 @@ def readme_section() -> str:
     return "\n".join(parts)
 
 
-_BLOCK = re.compile(re.escape(README_START) + r"\n(.*?)" + re.escape(README_END), re.DOTALL)
+_BLOCK = re.compile(re.escape(START) + r"\n(.*?)" + re.escape(END), re.DOTALL)
 
 
-def readme_block_matches(readme_text: str) -> bool:
-    """True when the README's marked block is exactly ``readme_section()`` (False if no block)."""
-    match = _BLOCK.search(readme_text)
-    return match is not None and match.group(1).strip() == readme_section().strip()
+def block_matches(text: str) -> bool:
+    """True when the document's marked block is exactly ``section()`` (False if no block)."""
+    match = _BLOCK.search(text)
+    return match is not None and match.group(1).strip() == section().strip()
 
 
-def render_readme(readme_text: str) -> str:
-    """The README with its marked block replaced by ``readme_section()``; markers must exist."""
-    if not _BLOCK.search(readme_text):
-        raise ValueError(f"the README has no {README_START} ... {README_END} block")
-    block = f"{README_START}\n{readme_section()}\n{README_END}"
-    return _BLOCK.sub(lambda _match: block, readme_text, count=1)
+def render(text: str) -> str:
+    """The document with its marked block replaced by ``section()``; markers must exist."""
+    if not _BLOCK.search(text):
+        raise ValueError(f"no {START} ... {END} block")
+    block = f"{START}\n{section()}\n{END}"
+    return _BLOCK.sub(lambda _match: block, text, count=1)
+
+
+def main(paths: list[str]) -> int:
+    """Regenerate the marked block of each document in place (``make docs``)."""
+    if not paths:
+        print("usage: python -m iam_assets.ocsf.mapping_table FILE.md ...", file=sys.stderr)
+        return 2
+    for name in paths:
+        path = Path(name)
+        text = path.read_text(encoding="utf-8")
+        try:
+            rendered = render(text)
+        except ValueError as error:
+            print(f"{path}: {error}", file=sys.stderr)
+            return 1
+        if rendered != text:
+            path.write_text(rendered, encoding="utf-8")
+        print(f"{path}: mapping tables {'regenerated' if rendered != text else 'up to date'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -29,7 +29,7 @@ SEVERITY_ID = 1
 SEVERITY = "Informational"
 PRODUCT_NAME = "AWS IAM"
 ACCOUNT_TYPE = "AWS IAM"
-ACCOUNT_TYPE_ID = 40  # the product page's value; not an OCSF 1.6.0 account type_id (see README)
+ACCOUNT_TYPE_ID = 40  # the product page's value; not an OCSF 1.6.0 type_id (docs/mapping.md)
 # Not in the product page's table: which AWS account holds the user, where OCSF puts it (the
 # cloud profile), so that a SIEM fed by a whole Organization can tell accounts apart.
 CLOUD_PROVIDER = "AWS"

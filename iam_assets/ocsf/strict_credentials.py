@@ -93,8 +93,8 @@ _FACTS = {
 
 def credential_facts(user: Mapping[str, Any], unknown: list[str]) -> dict[str, Any]:
     """The ``unmapped`` entries of one enriched user's credentials; unknown ones are listed in
-    ``unknown`` (by path, in event order). A record without a fact (an enriched table saved by
-    an earlier version) has it unknown."""
+    ``unknown`` (by path, in event order). A record without a fact (an enriched table that
+    lacks its column) has it unknown."""
     facts: dict[str, Any] = {}
     for column, key in _FACTS.items():
         put(facts, key, _value(user.get(column)), f"unmapped.{key}", unknown)

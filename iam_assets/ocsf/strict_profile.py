@@ -4,7 +4,7 @@ The default profile (``sekoia_profile``) follows the Sekoia.io product page's ta
 deviates from OCSF 1.6.0. This profile emits only attributes of the 1.6.0 schema, timestamps in
 milliseconds (``timestamp_t``) and no nulls: an unknown value is omitted and named in
 ``unmapped``. Whatever has no standard home goes to ``unmapped`` (free-form in OCSF).
-``STRICT_MAPPING`` is the same mapping as data, for the README table (``mapping_table``); tests
+``STRICT_MAPPING`` is the same mapping as data, for docs/mapping.md (``mapping_table``); tests
 keep both in step. Pure functions over plain data, no Dagster.
 """
 

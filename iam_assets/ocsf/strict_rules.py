@@ -54,7 +54,7 @@ FREE_FORM = "object"  # OCSF's generic object (``unmapped``): any keys, not chec
 
 @cache
 def strict_schema() -> dict[str, Any]:
-    """The shipped attribute sets, read once from the package (never from /work/shared)."""
+    """The shipped attribute sets, read once from the package (never from the reference copy)."""
     return json.loads(files("iam_assets.ocsf").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
 
 
