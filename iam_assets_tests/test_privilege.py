@@ -201,3 +201,17 @@ def test_users_with_the_same_policies_share_one_judgement():
     users = [raw_user(shared) for _ in range(50)]
     analysis = PrivilegeAnalysis(users)
     assert len({id(analysis.of(user)) for user in users}) == 1
+
+
+def test_an_unreadable_boundary_can_only_restrict(judge):
+    from iam_assets.collect.policies import BOUNDARY_VIA, grant
+
+    hidden = grant(
+        "cap", BOUNDARY_VIA, None, arn="arn:aws:iam::1:policy/cap", unreadable="AccessDenied"
+    )
+    admin = judge(raw_user(managed("AdministratorAccess", EVERYTHING), hidden))
+    assert admin.is_admin is True
+    assert admin.admin_reasons[-1].endswith(
+        "could not be read (AccessDenied) (could only restrict)"
+    )
+    assert judge(raw_user(managed("AmazonS3FullAccess", S3_ONLY), hidden)).is_admin is False

@@ -138,13 +138,16 @@ def escalation(
     identity: Sequence[Statement],
     boundary: Sequence[Statement] | None,
     unknown: Sequence[str],
+    restricting: Sequence[str] = (),
 ) -> Verdict:
-    """Whether the user can become an administrator, with each open path as a reason."""
+    """Whether the user can become an administrator, with each open path as a reason (an
+    unreadable boundary, ``restricting``, is named: it could close them)."""
     opened = open_paths(universe, identity, boundary)
     sure = [p.describe() for p in opened if not p.conditional]
     conditional = [CONDITIONAL + p.describe() for p in opened if p.conditional]
     if sure:
-        return Verdict(True, tuple(sure + conditional))
+        could_restrict = [f"{item} (could only restrict)" for item in restricting]
+        return Verdict(True, tuple(sure + conditional + could_restrict))
     if conditional:
         return Verdict(None, tuple(conditional))
     if unknown:

@@ -137,12 +137,14 @@ def administrator(
     identity: Sequence[Statement],
     boundary: Sequence[Statement] | None,
     unknown: Sequence[str],
+    restricting: Sequence[str] = (),
 ) -> Verdict:
     """The administrator verdict of one user.
 
     ``identity``: the statements of every readable policy of the user and their groups;
     ``boundary``: the readable boundary's statements (``None``: no boundary, or unreadable);
-    ``unknown``: what could not be read (a listing, a document), as reasons.
+    ``unknown``: what could not be read (a listing, a document) and could grant more, as
+    reasons; ``restricting``: what could not be read and could only take away (the boundary).
     """
     resources = resource_witnesses([*identity, *(boundary or ())])
     if boundary is not None:
@@ -170,5 +172,5 @@ def administrator(
         conditions = [s.describe() for s in [*identity, *(boundary or ())] if s.conditional]
         reason = "only when Conditions hold: " + "; ".join(conditions)
         return Verdict(None, (reason,), (at_worst.action, at_worst.resource))
-    could_restrict = [f"{item} (could only restrict)" for item in unknown]
+    could_restrict = [f"{item} (could only restrict)" for item in (*unknown, *restricting)]
     return Verdict(True, (*_proof(universe, identity, resources), *could_restrict))

@@ -32,13 +32,19 @@ _LISTINGS = (
     ("AttachedPolicies", "the user's managed policies could not be listed"),
     ("InlinePolicies", "the user's inline policies could not be listed"),
     ("Groups", "the user's groups could not be listed"),
-    ("PermissionsBoundary", "the user's permissions boundary could not be read"),
 )
+_BOUNDARY = "the user's permissions boundary could not be read"
 
 
-def unknown_reasons(raw: Mapping[str, Any]) -> list[str]:
-    """What keeps the user's set of policies from being known in full, as reasons."""
+def unknown_reasons(raw: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """What keeps the user's policies from being known in full, as reasons: what could grant
+    more (identity policies), and what could only restrict (the permissions boundary)."""
     why = raw.get("UnknownFields") or {}
+    restricting = []
+    if raw.get("PermissionsBoundary", "") is None:  # absent: the product page's record shape
+        restricting.append(f"{_BOUNDARY} ({why.get('PermissionsBoundary', 'unknown')})")
+    elif "Policies" not in raw and raw.get("PermissionsBoundary"):
+        restricting.append(f"{raw['PermissionsBoundary']}: its document was not collected")
     found = [
         f"{text} ({why.get(key, 'unknown')})"
         for key, text in _LISTINGS
@@ -56,8 +62,9 @@ def unknown_reasons(raw: Mapping[str, Any]) -> list[str]:
         found += [f"{name}: its document was not collected" for name in named]
     for grant in raw.get("Policies") or []:
         if grant["Document"] is None:
-            found.append(f"{label(grant)} could not be read ({grant['Unreadable']})")
-    return found
+            unread = f"{label(grant)} could not be read ({grant['Unreadable']})"
+            (restricting if grant["Via"] == "boundary" else found).append(unread)
+    return found, restricting
 
 
 class PrivilegeAnalysis:
@@ -87,21 +94,24 @@ class PrivilegeAnalysis:
     def of(self, raw: Mapping[str, Any]) -> UserPrivilege:
         """The verdicts of one raw user."""
         grants = raw.get("Policies") or []
-        unknown = unknown_reasons(raw)
+        unknown, restricting = unknown_reasons(raw)
         key = (
             tuple((id(g["Document"]), label(g)) for g in grants),
             tuple(unknown),
+            tuple(restricting),
         )
         if key not in self._verdicts:
-            self._verdicts[key] = self._judge(grants, unknown)
+            self._verdicts[key] = self._judge(grants, unknown, restricting)
         return self._verdicts[key]
 
-    def _judge(self, grants: list[PolicyGrant], unknown: list[str]) -> UserPrivilege:
+    def _judge(
+        self, grants: list[PolicyGrant], unknown: list[str], restricting: list[str]
+    ) -> UserPrivilege:
         identity = [s for g in grants if g["Via"] != "boundary" for s in self._statements(g)]
         bounds = [g for g in grants if g["Via"] == "boundary" and g["Document"] is not None]
         boundary = self._statements(bounds[0]) if bounds else None
-        admin = administrator(self.universe, identity, boundary, unknown)
-        paths = escalation(self.universe, identity, boundary, unknown)
+        admin = administrator(self.universe, identity, boundary, unknown, restricting)
+        paths = escalation(self.universe, identity, boundary, unknown, restricting)
         return UserPrivilege(
             is_admin=admin.value,
             admin_reasons=list(admin.reasons),
