@@ -54,6 +54,7 @@ class ActionUniverse:
             start, _end = self._slices.get(service, (number, number))
             self._slices[service] = (start, number + 1)
         self._masks: dict[str, int] = {}
+        self._lists: dict[tuple[tuple[str, ...], bool], int] = {}
 
     def __len__(self) -> int:
         return len(self.lower)
@@ -65,11 +66,16 @@ class ActionUniverse:
         return self.names[number]
 
     def mask(self, patterns: tuple[str, ...], negated: bool = False) -> int:
-        """The actions ``patterns`` match (all the others when ``negated``: ``NotAction``)."""
-        found = 0
-        for text in patterns:
-            found |= self._pattern_mask(text)
-        return self.full & ~found if negated else found
+        """The actions ``patterns`` match (all the others when ``negated``: ``NotAction``);
+        computed once per pattern list (a statement's ``Action`` element)."""
+        key = (patterns, negated)
+        cached = self._lists.get(key)
+        if cached is None:
+            found = 0
+            for text in patterns:
+                found |= self._pattern_mask(text)
+            cached = self._lists[key] = self.full & ~found if negated else found
+        return cached
 
     def _pattern_mask(self, text: str) -> int:
         text = text.lower()

@@ -80,29 +80,25 @@ def _step(
     number = universe.index(action)
     if number is None:
         return None
-
-    def hits(statements: Sequence[Statement], resource: str) -> list[Statement]:
-        return [
-            s
-            for s in statements
-            if (universe.mask(s.actions, s.not_action) >> number) & 1
-            and resource_matches(s, resource)
-        ]
-
+    identity = [s for s in identity if (universe.mask(s.actions, s.not_action) >> number) & 1]
+    bounds = [s for s in boundary or () if (universe.mask(s.actions, s.not_action) >> number) & 1]
+    if not any(s.allow for s in identity):
+        return None
     found = None
     for resource in resources:
         if others and "${" in resource:
             continue  # oneself, through a policy variable: no other user's credentials
-        applying = hits(identity, resource) + hits(boundary or (), resource)
-        if any(not s.allow and not s.conditional for s in applying):
+        applying = [s for s in identity if resource_matches(s, resource)]
+        capping = [s for s in bounds if resource_matches(s, resource)]
+        if any(not s.allow and not s.conditional for s in applying + capping):
             continue
-        allows = [s for s in hits(identity, resource) if s.allow]
-        bounded = boundary is None or any(s.allow for s in hits(boundary, resource))
-        if not allows or not bounded:
+        allows = [s for s in applying if s.allow]
+        bounded = [s for s in capping if s.allow]
+        if not allows or (boundary is not None and not bounded):
             continue
-        conditional = any(not s.allow for s in applying) or all(s.conditional for s in allows)
-        if boundary is not None:
-            conditional |= all(s.conditional for s in hits(boundary, resource) if s.allow)
+        conditional = any(not s.allow for s in applying + capping)
+        conditional |= all(s.conditional for s in allows)
+        conditional |= boundary is not None and all(s.conditional for s in bounded)
         unconditional = [s for s in allows if not s.conditional] or allows
         if not conditional:
             return unconditional[0], resource, False
@@ -118,12 +114,16 @@ def open_paths(
     """Every path of the table the statements open."""
     resources = resource_witnesses([*identity, *(boundary or ())])
     opened = []
+    steps_of: dict[tuple[str, bool], tuple[Statement, str, bool] | None] = {}
     for path in PATHS:
         steps = []
         for action in path.actions:
-            step = _step(
-                universe, identity, boundary, action, resources, path.name in ON_OTHER_USERS
-            )
+            others = path.name in ON_OTHER_USERS
+            if (action, others) not in steps_of:  # iam:PassRole is in half the paths
+                steps_of[action, others] = _step(
+                    universe, identity, boundary, action, resources, others
+                )
+            step = steps_of[action, others]
             if step is None:
                 break
             steps.append((universe.name(universe.index(action) or 0), *step))

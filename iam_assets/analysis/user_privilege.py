@@ -7,6 +7,7 @@ the verdicts once per distinct set of policies (users of the same groups share t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -73,7 +74,8 @@ class PrivilegeAnalysis:
     def __init__(
         self, raw_users: Iterable[Mapping[str, Any]], known_actions: Iterable[str] | None = None
     ) -> None:
-        self._parsed: dict[tuple[int, str], tuple[Any, list[Statement]]] = {}
+        self._parsed: dict[tuple[str, str], list[Statement]] = {}
+        self._identities: dict[int, tuple[Any, str]] = {}  # id(document) -> (document, key)
         patterns: set[str] = set(PATH_ACTIONS)
         for raw in raw_users:
             for grant in raw.get("Policies") or []:
@@ -82,21 +84,40 @@ class PrivilegeAnalysis:
         self.universe = ActionUniverse(patterns, known_actions)
         self._verdicts: dict[tuple[Any, ...], UserPrivilege] = {}
 
-    def _statements(self, grant: PolicyGrant) -> list[Statement]:
+    @property
+    def judgements(self) -> int:
+        """How many distinct sets of policies were judged (users share the others)."""
+        return len(self._verdicts)
+
+    def _identity(self, grant: PolicyGrant) -> tuple[str, str]:
+        """What makes two grants the same: how they reach the user, and the document (a managed
+        policy's ARN and version; an inline document's canonical JSON)."""
         document = grant["Document"]
-        if document is None:
+        known = self._identities.get(id(document))
+        if known is None:  # the document is kept with its key, so its id stays its own
+            if grant["PolicyArn"] is not None:
+                content = f"{grant['PolicyArn']}@{grant['VersionId']}"
+            else:
+                content = json.dumps(document, sort_keys=True)
+            known = self._identities[id(document)] = (document, content)
+        return label(grant), known[1]
+
+    def _statements(self, grant: PolicyGrant) -> list[Statement]:
+        if grant["Document"] is None:
             return []
-        key = (id(document), label(grant))
-        if key not in self._parsed:  # the document is kept, so its id stays its own
-            self._parsed[key] = (document, statements(grant))
-        return self._parsed[key][1]
+        key = self._identity(grant)
+        if key not in self._parsed:
+            self._parsed[key] = statements(grant)
+        return self._parsed[key]
 
     def of(self, raw: Mapping[str, Any]) -> UserPrivilege:
         """The verdicts of one raw user."""
-        grants = raw.get("Policies") or []
+        grants = sorted(
+            raw.get("Policies") or [], key=label
+        )  # the order of attachment is no matter
         unknown, restricting = unknown_reasons(raw)
         key = (
-            tuple((id(g["Document"]), label(g)) for g in grants),
+            tuple(self._identity(g) if g["Document"] is not None else label(g) for g in grants),
             tuple(unknown),
             tuple(restricting),
         )
