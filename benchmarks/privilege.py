@@ -84,7 +84,8 @@ def main() -> None:
         analysis.of(user)
     distinct = analysis.judgements
     header = ("users", "distinct sets", "actions", "enrich s", "admins", "can become")
-    print(" ".join(f"{name:>{width}}" for name, width in zip(header, (6, 13, 8, 9, 7, 11), strict=True)))
+    widths = (6, 13, 8, 9, 7, 11)
+    print(" ".join(f"{name:>{width}}" for name, width in zip(header, widths, strict=True)))
     print(
         f"{len(frame):>6} {distinct:>13} {len(analysis.universe):>8} {seconds:>9.1f}"
         f" {int(frame['is_admin'].fillna(False).sum()):>7}"
