@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 
 from iam_assets.analysis.user_privilege import PrivilegeAnalysis
-from iam_assets.collect.policies import group_via
+from iam_assets.collect.policies import BOUNDARY_VIA, grant, group_via
 from iam_assets_tests.support.policy_documents import (
     DENY_EVERYTHING,
     EVERYTHING,
@@ -137,8 +137,6 @@ def test_a_conditional_grant_is_said_to_be_conditional_not_guessed(judge):
 
 
 def test_unreadable_documents_make_the_verdict_unknown_never_false(judge):
-    from iam_assets.collect.policies import grant
-
     hidden = grant("secret", "user", None, unreadable="AccessDenied on iam:GetUserPolicy")
     user = raw_user(managed("AmazonS3FullAccess", S3_ONLY), hidden)
     verdict = judge(user)
@@ -204,8 +202,6 @@ def test_users_with_the_same_policies_share_one_judgement():
 
 
 def test_an_unreadable_boundary_can_only_restrict(judge):
-    from iam_assets.collect.policies import BOUNDARY_VIA, grant
-
     hidden = grant(
         "cap", BOUNDARY_VIA, None, arn="arn:aws:iam::1:policy/cap", unreadable="AccessDenied"
     )

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iam_assets.analysis.escalation import ON_OTHER_USERS, PATHS, open_paths
+from iam_assets.analysis.privilege import administrator  # its example is the verdict's
 from iam_assets.analysis.user_privilege import PrivilegeAnalysis
 from iam_assets.collect.policies import BOUNDARY_VIA, grant
 from iam_assets_tests.support.policy_documents import raw_user
@@ -109,8 +110,6 @@ FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCh
 def test_the_admin_verdict_agrees_with_the_evaluator(case):
     user, identity, bound = case
     analysis = PrivilegeAnalysis([user], known_actions=KNOWN)
-    from iam_assets.analysis.privilege import administrator  # the example is the verdict's
-
     judged = analysis.of(user)
     statements_of = analysis._statements
     identity_statements = [
