@@ -6,6 +6,9 @@ from __future__ import annotations
 import copy
 import http.client
 import json
+import random
+import string
+import uuid
 
 import pytest
 from hypothesis import given, settings
@@ -15,10 +18,11 @@ from sekoia_automation_models.ocsf.user import AccountTypeId, UserOCSFModel
 from iam_assets.analysis import enrich
 from iam_assets.deliver.asset_api_config import validate_asset_api_config
 from iam_assets.deliver.endpoint_config import EndpointConfigError
-from iam_assets.deliver.sekoia_assets import SekoiaAssetClient
+from iam_assets.deliver.sekoia_assets import MESSAGE_SHOWN, SekoiaAssetClient
 from iam_assets.deliver.sink import DeliveryError
 from iam_assets.ocsf import asset_items, rules, sekoia_profile
 from iam_assets_tests.support.asset_api_double import model_problem
+from iam_assets_tests.support.loopback import LoopbackServer
 from iam_assets_tests.support.policy_documents import EVERYTHING, managed
 from iam_assets_tests.support.product_page import CONSOLE_USER, CREATED_EPOCH, PROGRAMMATIC_USER
 
@@ -317,3 +321,33 @@ def test_the_readme_table_of_asset_items_has_exactly_the_paths_the_mapper_emits(
             if row.source == "(constant)":
                 value = rules.get_path(item, row.path)
                 assert f"`{json.dumps(value, ensure_ascii=False)}`" in row.rule, row
+
+
+class QuotingApi(LoopbackServer):
+    """An Asset API that quotes the request's key in its error message (as a careless proxy or
+    API might), at a chosen offset."""
+
+    def __init__(self) -> None:
+        self.message = ""
+        self._serve()
+
+    def answer(self, path, headers, body):
+        document = {"code": "T400", "message": self.message}
+        return 400, {"Content-Type": "application/json"}, json.dumps(document).encode()
+
+
+def test_a_key_quoted_by_the_api_never_reaches_the_error_whatever_its_offset():
+    key = "sk-" + "".join(random.Random(7).choices(string.ascii_letters + string.digits, k=40))
+    api = QuotingApi().start()
+    try:
+        client = SekoiaAssetClient(api.url, key, str(uuid.uuid4()), allow_http=True)
+        prefix = len("T400: ")
+        for offset in range(MESSAGE_SHOWN - len(key) - prefix - 3, MESSAGE_SHOWN + 3):
+            api.message = "." * offset + key + " was refused"
+            with pytest.raises(DeliveryError) as raised:
+                client.send([{"user": {"uid": "u"}}])
+            text = str(raised.value)
+            leaked = [n for n in range(4, len(key) + 1) if key[:n] in text]
+            assert not leaked, (offset, text)
+    finally:
+        api.stop()

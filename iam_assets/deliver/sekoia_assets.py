@@ -118,7 +118,7 @@ class SekoiaAssetClient:
             )
         if status != 200:
             hint = _HINTS.get(status, "the API refused the request")
-            said = _api_message(answer.body).replace(self._key, "***")
+            said = _api_message(answer.body, self._key)
             raise DeliveryError(
                 f"{self._who} answered HTTP {status}: {hint}{f' ({said})' if said else ''}."
             )
@@ -135,8 +135,9 @@ class SekoiaAssetClient:
         return task if isinstance(task, str) and task else None
 
 
-def _api_message(payload: bytes) -> str:
-    """The API's own words on an error (its JSON ``code`` and ``message``), shortened."""
+def _api_message(payload: bytes, secret: str) -> str:
+    """The API's own words on an error (its JSON ``code`` and ``message``), the key redacted
+    first, then shortened: cut first, a key across the cut would leave its first characters."""
     try:
         document = json.loads(payload)
     except ValueError:
@@ -144,4 +145,5 @@ def _api_message(payload: bytes) -> str:
     if not isinstance(document, dict):
         return ""
     parts = [str(document[name]) for name in ("code", "message") if document.get(name)]
-    return ": ".join(parts)[:MESSAGE_SHOWN]
+    said = ": ".join(parts)
+    return (said.replace(secret, "***") if secret else said)[:MESSAGE_SHOWN]
