@@ -32,13 +32,15 @@ class StateReport:
 
 
 class SnapshotStore:
-    """One JSON file per account in ``directory``."""
+    """One JSON file per account in ``directory``, named ``<stem>-<account>.json``; readable by
+    its owner only (the folder too), since it holds the account's whole inventory."""
 
-    def __init__(self, directory: str | Path) -> None:
+    def __init__(self, directory: str | Path, stem: str = "previous_snapshot") -> None:
         self.directory = Path(directory)
+        self.stem = stem
 
     def path(self, account_id: str | None) -> Path:
-        name = f"previous_snapshot-{account_id}.json" if account_id else "previous_snapshot.json"
+        name = f"{self.stem}-{account_id}.json" if account_id else f"{self.stem}.json"
         return self.directory / name
 
     def load(self, account_id: str | None, report: StateReport) -> dict[str, Any] | None:
@@ -61,7 +63,7 @@ class SnapshotStore:
         path = self.path(account_id)
         partial = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             descriptor, partial = tempfile.mkstemp(
                 prefix=f".{path.name}.", suffix=".partial", dir=path.parent
             )

@@ -11,24 +11,24 @@ with per-user calls.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from iam_assets.collect import bulk_policies, credentials
-from iam_assets.collect.client import IAMCalls, IAMCollectionError, denial, error_code
-from iam_assets.collect.credential_report import (
-    CredentialReport,
-    ReportRow,
-    parse_credential_report,
-)
-from iam_assets.collect.per_user import PerUserReader, boundary
-from iam_assets.collect.policies import PolicyReader
-from iam_assets.collect.records import Group, RawUser, RootAccount, iso_utc, tags
+from iam_assets.collect import bulk_policies, credentials, fresh_reads
+from iam_assets.collect.bulk_users import bulk_user
+from iam_assets.collect.client import IAMCalls, denial
+from iam_assets.collect.credential_report import CredentialReport
+from iam_assets.collect.freshness import Freshness, Incremental, freshen
+from iam_assets.collect.per_user import PerUserReader
+from iam_assets.collect.records import RawUser, RootAccount, iso_utc
+from iam_assets.collect.report_fetch import FetchedReport, ReportUnusable, fetch_report
 from iam_assets.collect.timestamps import to_utc
+from iam_assets.collect.trail_changes import TrailChanges, read_changes
+from iam_assets.collect.virtual_mfa import read_virtual_mfa
 
 # Two APIs that hold almost every field of every user at once.
 BULK_ACTIONS: tuple[str, ...] = (
@@ -36,9 +36,13 @@ BULK_ACTIONS: tuple[str, ...] = (
     "iam:GenerateCredentialReport",
     "iam:GetCredentialReport",
     "iam:ListPolicies",
+    "iam:ListVirtualMFADevices",
 )
 # Per-user actions the bulk strategy also calls (the last only when the report has no root row).
 ALSO_CALLED_BY_BULK: tuple[str, ...] = (
+    "iam:ListAccessKeys",  # these three for the users CloudTrail shows changed since the report
+    "iam:GetAccessKeyLastUsed",
+    "iam:GetLoginProfile",
     "iam:ListServiceSpecificCredentials",
     "iam:ListSSHPublicKeys",
     "iam:ListMFADevices",
@@ -49,11 +53,14 @@ ALSO_CALLED_BY_BULK: tuple[str, ...] = (
 )
 # Raw fields this strategy cannot know (the credential report tells no key or certificate ids).
 NOT_READ_BY_BULK = ("AccessKeys[].AccessKeyId", "SigningCertificates[].CertificateId")
-_REPORT_RETRY_CODES = frozenset({"ReportInProgress", "ReportExpired", "ReportNotPresent"})
 
 
-class BulkDenied(Exception):
-    """A bulk API is not granted: fall back to per-user calls."""
+class BulkUnavailable(Exception):
+    """The bulk strategy cannot be used for this run: fall back to per-user calls."""
+
+
+class BulkDenied(BulkUnavailable):
+    """A bulk API is not granted."""
 
 
 @dataclass
@@ -66,10 +73,11 @@ class BulkRead:
     completed_per_user: list[str]  # users read per user: missing from the report, or rejected
     report_rows_rejected: dict[str, str]  # user -> why their report row was not used
     root: RootAccount | None  # the report's <root_account> row; None when it has none
+    freshness: Freshness
 
 
 class BulkReader:
-    """Reads the whole account with the bulk APIs; ``BulkDenied`` when one is not granted."""
+    """Reads the whole account with the bulk APIs; ``BulkUnavailable`` when it cannot."""
 
     def __init__(
         self,
@@ -79,6 +87,7 @@ class BulkReader:
         note: Callable[[str], None],
         report_poll_seconds: float,
         report_timeout_seconds: float,
+        incremental: Incremental | None = None,
     ) -> None:
         self._calls = calls
         self._per_user = per_user
@@ -86,6 +95,7 @@ class BulkReader:
         self._note = note
         self._report_poll = report_poll_seconds
         self._report_timeout = report_timeout_seconds
+        self._incremental = incremental or Incremental()
 
     def read(self) -> BulkRead:
         details = _granted(
@@ -99,15 +109,24 @@ class BulkReader:
             policy for page in details for policy in page.get("Policies", [])
         )
         bulk_policies.learn_aws_managed_versions(self._calls, self._policies)
-        generated_at, report = _granted(self._credential_report)
+        fetched = _granted(self._fetch_report)
+        report = fetched.report
+        now = self._incremental.now()
+        virtual = read_virtual_mfa(self._calls)
+        if not virtual.known:
+            self._note(
+                f"Virtual MFA devices were not listed ({virtual.denied}): users with MFA"
+                " are read per user"
+            )
         services = credentials.every_users_service_credentials(self._calls)
+        trail = self._changes(fetched.generated_at, now)
         groups = {
             group["GroupName"]: group
             for page in details
             for group in page.get("GroupDetailList", [])
         }
         users: list[RawUser] = []
-        pending: dict[str, tuple[str, ...]] = {}  # user -> fields still to read per user
+        pending: dict[str, list[str]] = {}  # user -> fields still to read per user
         per_user: list[dict[str, Any]] = []
         rejected: dict[str, str] = {}
         for page in details:
@@ -116,67 +135,76 @@ class BulkReader:
                     detail["UserName"], detail["Arn"], to_utc(detail["CreateDate"])
                 )
                 if row is not None:
-                    user, pending[detail["UserName"]] = _bulk_user(
-                        detail, row, groups, report.unknown_fields, services, self._policies
+                    user, fields = bulk_user(
+                        detail,
+                        row,
+                        groups,
+                        report.unknown_fields,
+                        services,
+                        self._policies,
+                        virtual,
                     )
                     users.append(user)
+                    pending[detail["UserName"]] = list(fields)
                     continue
                 per_user.append(detail)  # created after the report, or its row cannot be used
                 if reason is not None:
                     rejected[detail["UserName"]] = reason
+        freshness = freshen(users, pending, trail, fetched, now, self._incremental)
         skipped = self._per_user.skipped
         users, gone = self._per_user.each(
             users,
-            lambda user: self._complete(
-                user, tuple(name for name in pending[user["UserName"]] if name not in skipped)
+            lambda user: fresh_reads.complete(
+                self._calls,
+                user,
+                [name for name in pending[user["UserName"]] if name not in skipped],
             ),
         )
         completed, dropped = self._per_user.read_many(per_user)
-        self._note_report(report, generated_at, len(per_user) - len(rejected), rejected)
+        self._note_report(report, fetched.generated_iso, len(per_user) - len(rejected), rejected)
         return BulkRead(
             users=sorted(users + completed, key=lambda user: user["UserName"]),
             dropped=gone + dropped,
-            report_generated_at=generated_at,
+            report_generated_at=fetched.generated_iso,
             completed_per_user=sorted(detail["UserName"] for detail in per_user),
             report_rows_rejected=dict(sorted(rejected.items())),
             root=report.root,
+            freshness=freshness,
         )
 
-    def _complete(self, user: RawUser, fields: tuple[str, ...]) -> RawUser:
-        """Read per user the credential lists the report and the details do not hold."""
-        for raw_field in fields:
-            found = credentials.listed(
-                self._calls, user["UnknownFields"], raw_field, user["UserName"]
+    def _fetch_report(self) -> FetchedReport:
+        try:
+            return fetch_report(
+                self._calls,
+                poll_seconds=self._report_poll,
+                timeout_seconds=self._report_timeout,
+                now=self._incremental.now,
             )
-            user[raw_field] = found  # type: ignore[literal-required]
-        return user
+        except ReportUnusable as unusable:
+            raise BulkUnavailable(str(unusable)) from None
 
-    def _credential_report(self) -> tuple[str | None, CredentialReport]:
-        """Generate the report, wait while IAM builds it (with backoff), fetch and parse it."""
-        deadline = time.monotonic() + self._report_timeout
-        delay = self._report_poll
-        while True:
-            try:
-                ready = self._calls.call("GenerateCredentialReport").get("State") == "COMPLETE"
-            except ClientError as error:
-                if error_code(error) != "LimitExceeded":
-                    raise
-                ready = False  # too many generations at once: wait, then ask again
-            if ready:
-                try:
-                    report = self._calls.call("GetCredentialReport")
-                except ClientError as error:
-                    if error_code(error) not in _REPORT_RETRY_CODES:
-                        raise
-                else:
-                    generated = iso_utc(report.get("GeneratedTime"))
-                    return generated, parse_credential_report(report.get("Content") or b"")
-            if time.monotonic() + delay > deadline:
-                raise IAMCollectionError(
-                    f"The IAM credential report was not ready after {self._report_timeout:.0f} s"
-                )
-            time.sleep(delay)
-            delay = min(delay * 2, 8.0)
+    def _changes(self, report_time: datetime, now: datetime) -> TrailChanges | None:
+        """CloudTrail's changes since the report, or since the oldest carried fact was read."""
+        if self._incremental.trail_client is None:
+            return None
+        oldest = min(
+            (
+                fact.read_at
+                for _user_id, facts in self._incremental.carried.by_arn.values()
+                for fact in facts.values()
+            ),
+            default=report_time,
+        )
+        since = min(report_time, oldest)
+        changes = read_changes(self._incremental.trail_client, since, now)
+        if not changes.known:
+            self._note(
+                f"Changes since the credential report could not be read ({changes.unavailable}):"
+                f" its facts are as of {iso_utc(report_time)}, and per-user facts are read anew"
+            )
+        for unattributed in changes.unattributed[:10]:
+            self._note(f"A CloudTrail event names no user ({unattributed}): not applied")
+        return changes
 
     def _note_report(
         self,
@@ -212,83 +240,3 @@ def _granted(read: Callable[[], Any]) -> Any:
         if reason is not None:
             raise BulkDenied(reason) from error
         raise
-
-
-def _bulk_user(
-    detail: dict[str, Any],
-    row: ReportRow,
-    groups: dict[str, dict[str, Any]],
-    unknown: Mapping[str, str],
-    services: tuple[dict[str, list[Any]] | None, str | None],
-    reader: PolicyReader,
-) -> tuple[RawUser, tuple[str, ...]]:
-    """One raw user from its authorization details and its credential report row, and the
-    credential lists still to read per user; ``unknown`` names the fields the report has no
-    column for (``None`` in the row, never ``[]``/``False``)."""
-    unknown_fields = dict(unknown)
-    pending = ["SSHPublicKeys"]
-    devices: list[Any] | None = []
-    if row.mfa_active is None:  # the report cannot say whose devices to list
-        devices = None
-        unknown_fields["MFADevices"] = unknown_fields["MFAActive"]
-    elif row.mfa_active:
-        pending.append("MFADevices")
-    certificates: list[Any] | None = None
-    if row.signing_certificates is not None:
-        certificates = [credentials.signing_certificate(c) for c in row.signing_certificates]
-    elif "SigningCertificates" not in unknown_fields:
-        pending.append("SigningCertificates")  # an active certificate without a time
-    by_user, denied = services
-    if by_user is None and denied is None:
-        pending.append("ServiceSpecificCredentials")  # AllUsers is not taken here
-    elif denied is not None:
-        unknown_fields["ServiceSpecificCredentials"] = denied
-    return {
-        "UserId": detail["UserId"],
-        "UserName": detail["UserName"],
-        "Arn": detail["Arn"],
-        "Path": detail["Path"],
-        "CreateDate": iso_utc(detail["CreateDate"]),
-        "PasswordLastUsed": iso_utc(row.password_last_used),
-        "AccessKeys": _keys(row),
-        "MFADevices": devices,
-        "MFAActive": row.mfa_active,
-        "ConsoleAccessEnabled": row.password_enabled,
-        "Tags": tags(detail.get("Tags", [])),
-        "Groups": [
-            _group(name, groups.get(name), unknown_fields) for name in detail.get("GroupList", [])
-        ],
-        "AttachedPolicies": [p["PolicyName"] for p in detail.get("AttachedManagedPolicies", [])],
-        "InlinePolicies": [p["PolicyName"] for p in detail.get("UserPolicyList", [])],
-        "Policies": bulk_policies.grants(detail, groups, reader, unknown_fields),
-        "SigningCertificates": certificates,
-        "SSHPublicKeys": None,  # read per user (``pending``)
-        "ServiceSpecificCredentials": None
-        if by_user is None
-        else by_user.get(detail["UserName"], []),
-        "PermissionsBoundary": boundary(detail),
-        "UnknownFields": unknown_fields,
-    }, tuple(pending)
-
-
-def _keys(row: ReportRow) -> list[Any] | None:
-    """The report's access keys with their last use (``None`` where the report cannot tell)."""
-    if row.access_keys is None:
-        return None
-    used = row.key_last_used or ({},) * len(row.access_keys)
-    return [
-        credentials.access_key(key, last_used)
-        for key, last_used in zip(row.access_keys, used, strict=True)
-    ]
-
-
-def _group(name: str, group: dict[str, Any] | None, unknown: dict[str, str]) -> Group:
-    """A group of the user with its policy names; a group the details lack is unknown."""
-    if group is None:
-        unknown[f"Groups[{name}]"] = "group missing from authorization details"
-        return {"GroupName": name, "AttachedPolicies": None, "InlinePolicies": None}
-    return {
-        "GroupName": name,
-        "AttachedPolicies": [p["PolicyName"] for p in group.get("AttachedManagedPolicies", [])],
-        "InlinePolicies": [p["PolicyName"] for p in group.get("GroupPolicyList", [])],
-    }

@@ -71,6 +71,24 @@ def build_iam_client(
     return session.client("iam", config=config, **client_kwargs(session, endpoint_url, verify))
 
 
+def build_cloudtrail_client(
+    session: boto3.session.Session,
+    *,
+    endpoint_url: str | None = None,
+    verify: bool | str | None = None,
+) -> Any:
+    """A CloudTrail client where IAM's events are recorded: us-east-1 in the aws partition,
+    the partition's own region elsewhere (GovCloud, China: the session's region). An explicit
+    ``endpoint_url`` (a simulator serving both) is used as for IAM; otherwise botocore resolves
+    ``AWS_ENDPOINT_URL_CLOUDTRAIL`` / ``AWS_ENDPOINT_URL``."""
+    region = session.region_name or "us-east-1"
+    if not region.startswith(("us-gov-", "cn-")):
+        region = "us-east-1"
+    config = Config(retries={"max_attempts": 4, "mode": "standard"}, user_agent_extra="iam-assets")
+    kwargs = client_kwargs(session, endpoint_url, verify) | {"region_name": region}
+    return session.client("cloudtrail", config=config, **kwargs)
+
+
 def error_code(error: ClientError, default: str = "") -> str:
     """The AWS error code of a failed call (``default`` when the answer has none)."""
     return error.response.get("Error", {}).get("Code", default)

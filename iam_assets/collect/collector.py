@@ -22,14 +22,16 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from iam_assets.collect import trail_changes
 from iam_assets.collect.bulk import (
     ALSO_CALLED_BY_BULK,
     BULK_ACTIONS,
     NOT_READ_BY_BULK,
-    BulkDenied,
     BulkReader,
+    BulkUnavailable,
 )
 from iam_assets.collect.client import IAMCalls, IAMCollectionError, describe
+from iam_assets.collect.freshness import Freshness, Incremental
 from iam_assets.collect.per_user import NOT_READ_PER_USER, PER_USER_ACTIONS, PerUserReader
 from iam_assets.collect.records import RawUser, RootAccount
 from iam_assets.collect.root_account import root_from_summary
@@ -38,6 +40,8 @@ __all__ = ["ALSO_CALLED_BY_BULK", "CollectionResult", "IAMUserCollector", "colle
 
 # Every IAM action the collector can call: the recommended policy grants exactly these.
 IAM_ACTIONS: tuple[str, ...] = BULK_ACTIONS + PER_USER_ACTIONS
+# Beside IAM: what changed since the credential report and since per-user facts were read.
+CHANGE_HISTORY_ACTIONS: tuple[str, ...] = (trail_changes.ACTION,)
 STRATEGIES = ("auto", "bulk", "per_user")
 
 
@@ -62,6 +66,8 @@ class CollectionResult:
     # The root user: from the credential report's <root_account> row, else GetAccountSummary;
     # always set by a collection (Source "unknown" when nothing could be read).
     root_account: RootAccount | None = None
+    # How current a bulk read is (report age, changes since, carried facts); None per user.
+    freshness: Freshness | None = None
 
     @property
     def unknown_fields(self) -> Counter[str]:
@@ -82,6 +88,7 @@ class IAMUserCollector:
         report_timeout_seconds: float = 600.0,
         throttle_patience_seconds: float = 900.0,
         read_ssh_keys: bool = True,
+        incremental: Incremental | None = None,
     ) -> None:
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}")
@@ -99,6 +106,7 @@ class IAMUserCollector:
             note=self._note,
             report_poll_seconds=report_poll_seconds,
             report_timeout_seconds=report_timeout_seconds,
+            incremental=incremental,
         )
 
     def list_users(self) -> list[dict[str, Any]]:
@@ -129,15 +137,15 @@ class IAMUserCollector:
             return self._collect_per_user(started, "per-user strategy requested in configuration")
         try:
             read = self._bulk.read()
-        except BulkDenied as denied:
+        except BulkUnavailable as unavailable:
             if strategy == "bulk":
                 raise IAMCollectionError(
-                    f"The bulk strategy was requested but {denied}. Grant it (see"
-                    " iam_assets/collect/iam_policy.json) or use the auto strategy."
+                    f"The bulk strategy was requested but {unavailable}. Grant the bulk APIs"
+                    " (see iam_assets/collect/iam_policy.json) or use the auto strategy."
                 ) from None
-            self._note(f"Falling back to per-user IAM calls: {denied}")
+            self._note(f"Falling back to per-user IAM calls: {unavailable}")
             return self._collect_per_user(
-                started, f"bulk APIs not granted ({denied}): per-user calls"
+                started, f"bulk strategy unavailable ({unavailable}): per-user calls"
             )
         root = read.root or root_from_summary(self._calls)
         return CollectionResult(
@@ -153,6 +161,7 @@ class IAMUserCollector:
             not_read=NOT_READ_BY_BULK + tuple(sorted(self._skipped)),
             throttle_waits=self._calls.throttle_waits,
             root_account=root,
+            freshness=read.freshness,
         )
 
     def _collect_per_user(self, started: float, reason: str) -> CollectionResult:
@@ -179,6 +188,8 @@ def collect_users(
     note: Callable[[str], None] | None = None,
     report_poll_seconds: float = 1.0,
     read_ssh_keys: bool = True,
+    incremental: Incremental | None = None,
+    report_timeout_seconds: float = 600.0,
 ) -> CollectionResult:
     """Convenience wrapper: the full inventory of the account behind ``client``."""
     collector = IAMUserCollector(
@@ -186,6 +197,8 @@ def collect_users(
         max_workers=max_workers,
         note=note,
         report_poll_seconds=report_poll_seconds,
+        report_timeout_seconds=report_timeout_seconds,
         read_ssh_keys=read_ssh_keys,
+        incremental=incremental,
     )
     return collector.collect(strategy)

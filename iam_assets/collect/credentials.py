@@ -73,6 +73,17 @@ def listed(calls: IAMCalls, unknown: dict[str, str], field_name: str, name: str)
     return None if items is None else [CONVERT[field_name](item) for item in items]
 
 
+def has_login_profile(calls: IAMCalls, name: str) -> bool:
+    """A login profile means console access; ``NoSuchEntity`` here means there is none."""
+    try:
+        calls.call("GetLoginProfile", UserName=name)
+    except ClientError as error:
+        if error_code(error) == GONE_CODE:
+            return False
+        raise
+    return True
+
+
 def access_keys(
     calls: IAMCalls, unknown: dict[str, str], keys: list[dict[str, Any]]
 ) -> list[AccessKey]:

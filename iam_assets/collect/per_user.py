@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from iam_assets.collect import credentials, policies
-from iam_assets.collect.client import GONE_CODE, IAMCalls, IAMCollectionError, describe, error_code
+from iam_assets.collect.client import IAMCalls, IAMCollectionError, describe
 from iam_assets.collect.credentials import UserGone, denied_as_none, read_about_user
 from iam_assets.collect.policies import PolicyReader
 from iam_assets.collect.records import Group, PolicyGrant, RawUser, iso_utc, tags
@@ -134,7 +134,9 @@ class PerUserReader:
         keys = listed("AccessKeys", "ListAccessKeys", "AccessKeyMetadata")
         devices = credentials.listed(self._calls, unknown, "MFADevices", name)
         console = read_about_user(
-            unknown, "ConsoleAccessEnabled", lambda: self._has_login_profile(name)
+            unknown,
+            "ConsoleAccessEnabled",
+            lambda: credentials.has_login_profile(self._calls, name),
         )
         user_tags = listed("Tags", "ListUserTags", "Tags")
         member_of = listed("Groups", "ListGroupsForUser", "Groups")
@@ -194,16 +196,6 @@ class PerUserReader:
             policies.inline(self._calls, "GetUserPolicy", policy, via, UserName=name)
             for policy in inline
         ]
-
-    def _has_login_profile(self, name: str) -> bool:
-        """A login profile means console access; ``NoSuchEntity`` here means there is none."""
-        try:
-            self._calls.call("GetLoginProfile", UserName=name)
-        except ClientError as error:
-            if error_code(error) == GONE_CODE:
-                return False
-            raise
-        return True
 
     def _group(self, unknown: dict[str, str], group_name: str, grants: list[PolicyGrant]) -> Group:
         """A group with its policy names (its policies with their documents go to ``grants``);

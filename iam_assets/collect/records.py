@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from iam_assets.collect.timestamps import to_utc
 
@@ -100,6 +100,9 @@ class RawUser(TypedDict):
     PermissionsBoundary: str | None  # the boundary policy's ARN; "" when the user has none
     # Field (or ``Groups[<name>].<field>``) -> why it is unknown for this user.
     UnknownFields: dict[str, str]
+    # Per-user facts (``SSHPublicKeys``, ``MFADevices``) -> when they were read: on an earlier
+    # run when carried (``carried_facts``), else by this one. Absent: read by this run.
+    FactsReadAt: NotRequired[dict[str, str]]
 
 
 class RootAccount(TypedDict):

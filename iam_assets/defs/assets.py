@@ -6,6 +6,7 @@ One asset per arrow; each function's docstring is the description the UI shows.
 
 import json
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
@@ -14,9 +15,14 @@ import pandas as pd
 from iam_assets.analysis import changes, credentials, enrich, kpis
 from iam_assets.analysis.records import Finding
 from iam_assets.analysis.snapshot_store import STATE_VARIABLE, StateReport
+from iam_assets.collect import carried_facts
 from iam_assets.defs import keys
 from iam_assets.defs.aws_resource import IAMResource
-from iam_assets.defs.check_results import collection_result, root_account_result
+from iam_assets.defs.check_results import (
+    collection_result,
+    freshness_metadata,
+    root_account_result,
+)
 from iam_assets.defs.checks import result, specs_on
 from iam_assets.defs.delivery_assets import build_delivery_assets
 from iam_assets.defs.destinations import INTAKE_COPY, Destination
@@ -53,15 +59,48 @@ def account_of(context: dg.AssetExecutionContext) -> str | None:
     return context.partition_key if context.has_partition_key else None
 
 
+def reached_account(raw_users: Sequence[dict]) -> str | None:
+    """The account the credentials reached, from the users' ARNs (``None``: no users): an
+    unpartitioned inventory keys its state by it, so that pointing the credentials at another
+    account (``IAM_ASSETS_ROLE_ARN``) never compares one account with another."""
+    accounts = {user["Arn"].split(":")[4] for user in raw_users if user.get("Arn")}
+    return accounts.pop() if len(accounts) == 1 else None
+
+
+def unkeyed_snapshot(
+    previous: dict[str, Any] | None, current: dict[str, Any], context: dg.AssetExecutionContext
+) -> dict[str, Any] | None:
+    """A snapshot saved before state was keyed by account, if it is this account's: it shares
+    users (IAM user ids are unique) with this run, or one of them is empty."""
+    if previous is None or not previous or not current or set(previous) & set(current):
+        return previous
+    context.log.warning(
+        "The unkeyed previous snapshot shares no user with this account: it is another"
+        " account's and is not compared with this one"
+    )
+    return None
+
+
 def collect_raw_users(
-    context: dg.AssetExecutionContext, iam: IAMResource
+    context: dg.AssetExecutionContext, iam: IAMResource, state: SnapshotStoreResource
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """Every IAM user of the AWS account, in the raw shape of the Sekoia.io AWS IAM connector:
     path, creation date, password last used, access keys (with their last use), MFA devices
     (with their kind), console access, tags, groups and policy names, plus signing
     certificates, SSH keys, service-specific credentials and the permissions boundary; and the
-    root user's MFA and keys. Denied reads stay unknown and are listed per user."""
-    result = iam.collect(account_of(context), note=context.log.warning)
+    root user's MFA and keys. Denied reads stay unknown and are listed per user. Facts IAM tells
+    only per user are carried from the last run while CloudTrail shows no change to them."""
+    state_report = StateReport()
+    result = iam.collect(
+        account_of(context),
+        note=context.log.warning,
+        carried=lambda account: carried_facts.from_state(state.load_facts(account, state_report)),
+    )
+    if result.account_id:
+        facts = carried_facts.to_state(result.users, datetime.now(UTC))
+        state.save_facts(facts, result.account_id, state_report)
+    for problem in state_report.problems:
+        context.log.warning(f"{problem} ({STATE_VARIABLE})")
     unknown = result.unknown_fields
     if unknown:
         context.log.warning(
@@ -92,12 +131,13 @@ def collect_raw_users(
             "iam_calls_by_action": dg.MetadataValue.json(dict(sorted(result.calls.items()))),
             "throttled_calls_waited_out": result.throttle_waits,
             "collection_seconds": round(result.seconds, 2),
+            **freshness_metadata(result.freshness),
             # The root user, charted across materialisations (unknown figures left out).
             **credentials.root_account_kpis(result.root_account),
             "root_account": dg.MetadataValue.json(dict(result.root_account or {})),
         },
     )
-    yield collection_result(result.users, rejected)
+    yield collection_result(result.users, rejected, result.freshness)
     yield root_account_result(result.root_account)
 
 
@@ -112,9 +152,12 @@ def enrich_raw_users(
     the previous snapshot (new credentials included)."""
     frame = enrich.enrich_users(raw_iam_users)
     current = changes.snapshot(frame)
-    account = account_of(context)
+    account = account_of(context) or reached_account(raw_iam_users)
     state_report = StateReport()
-    found = changes.diff(state.load(account, state_report), current)
+    previous = state.load(account, state_report)
+    if previous is None and account and not context.has_partition_key:
+        previous = unkeyed_snapshot(state.load(None, state_report), current, context)
+    found = changes.diff(previous, current)
     state.save(current, account, state_report)
     without_mfa = frame.loc[frame["console_without_mfa"].fillna(False), "user_name"].tolist()
     metadata: dict[str, Any] = {

@@ -9,9 +9,11 @@ import dagster as dg
 from dagster_aws.utils import ResourceWithBoto3Configuration
 from pydantic import Field
 
-from iam_assets.collect import accounts
-from iam_assets.collect.client import build_iam_client
+from iam_assets.collect import accounts, carried_facts
+from iam_assets.collect.carried_facts import CarriedFacts
+from iam_assets.collect.client import build_cloudtrail_client, build_iam_client
 from iam_assets.collect.collector import STRATEGIES, CollectionResult, collect_users
+from iam_assets.collect.freshness import Incremental
 
 ROLE_VARIABLE = "IAM_ASSETS_ROLE_ARN"
 MEMBER_ROLE_VARIABLE = "IAM_ASSETS_MEMBER_ROLE_NAME"
@@ -19,6 +21,9 @@ EXTERNAL_ID_VARIABLE = "IAM_ASSETS_EXTERNAL_ID"
 STRATEGY_VARIABLE = "IAM_ASSETS_STRATEGY"
 WORKERS_VARIABLE = "IAM_ASSETS_MAX_WORKERS"
 SSH_KEYS_VARIABLE = "IAM_ASSETS_READ_SSH_KEYS"
+CHANGES_VARIABLE = "IAM_ASSETS_READ_CHANGES"
+REVERIFY_VARIABLE = "IAM_ASSETS_REVERIFY_DAYS"
+BUDGET_VARIABLE = "IAM_ASSETS_IAM_CALL_BUDGET"
 
 
 class AWSCredentialsMissing(RuntimeError):
@@ -57,6 +62,22 @@ class IAMResource(ResourceWithBoto3Configuration):
         description=f"Read each user's SSH public keys ({SSH_KEYS_VARIABLE}): one IAM call per"
         " user in both strategies; false leaves them unread",
     )
+    read_changes: bool = Field(
+        default=True,
+        description=f"Read CloudTrail's event history ({CHANGES_VARIABLE}) for what changed since"
+        " the credential report and since per-user facts were read, so that those facts can be"
+        " carried from the last run; false reads every per-user fact every run",
+    )
+    reverify_days: int = Field(
+        default=carried_facts.DEFAULT_REVERIFY_DAYS,
+        description=f"Re-read every carried per-user fact within this many days"
+        f" ({REVERIFY_VARIABLE}), whatever CloudTrail says",
+    )
+    iam_call_budget: int | None = Field(
+        default=None,
+        description=f"At most this many IAM calls a run for re-verifying carried facts"
+        f" ({BUDGET_VARIABLE}); unset: no cap",
+    )
     strategy: str = Field(
         default="auto",
         description=f"{', '.join(STRATEGIES)} ({STRATEGY_VARIABLE}): auto uses the bulk APIs"
@@ -76,6 +97,8 @@ class IAMResource(ResourceWithBoto3Configuration):
             )
         if self.max_workers < 1:
             raise ValueError(f"{WORKERS_VARIABLE} / max_workers must be at least 1")
+        if not 1 <= self.reverify_days <= 90:
+            raise ValueError(f"{REVERIFY_VARIABLE} / reverify_days must be between 1 and 90")
 
     @property
     def _verify(self) -> bool | None:
@@ -147,16 +170,31 @@ class IAMResource(ResourceWithBoto3Configuration):
         )
 
     def collect(
-        self, account_id: str | None = None, note: Callable[[str], None] | None = None
+        self,
+        account_id: str | None = None,
+        note: Callable[[str], None] | None = None,
+        carried: Callable[[str], CarriedFacts] | None = None,
     ) -> CollectionResult:
-        """The full user inventory of ``account_id`` (default: the credentials' own account)."""
+        """The full user inventory of ``account_id`` (default: the credentials' own account);
+        ``carried`` gives the per-user facts the last collection of the account reached read."""
         session, account = self.account_session(account_id)
+        incremental = None
+        if self.read_changes and self.strategy != "per_user":
+            incremental = Incremental(
+                trail_client=build_cloudtrail_client(
+                    session, endpoint_url=self.endpoint_url, verify=self._verify
+                ),
+                carried=carried(account) if carried else CarriedFacts(),
+                reverify_days=self.reverify_days,
+                call_budget=self.iam_call_budget,
+            )
         result = collect_users(
             self.get_client(session),
             strategy=self.strategy,
             max_workers=self.max_workers,
             note=note,
             read_ssh_keys=self.read_ssh_keys,
+            incremental=incremental,
         )
         result.account_id = account
         return result

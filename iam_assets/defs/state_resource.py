@@ -10,6 +10,8 @@ from iam_assets.analysis.snapshot_store import STATE_VARIABLE, SnapshotStore, St
 from iam_assets.defs.account_lock import AccountLock
 from iam_assets.defs.keys import PARTITION_TAG
 
+FACTS_STEM = "per_user_facts"  # the facts one collection may carry to the next
+
 
 class SnapshotStoreResource(dg.ConfigurableResource):
     """Each account's state, in ``directory``: its previous snapshot, to say what changed, and
@@ -50,3 +52,10 @@ class SnapshotStoreResource(dg.ConfigurableResource):
 
     def save(self, snapshot: dict[str, Any], account_id: str | None, report: StateReport) -> None:
         SnapshotStore(self.directory).save(snapshot, account_id, report)
+
+    def load_facts(self, account_id: str, report: StateReport) -> dict[str, Any] | None:
+        """The per-user facts the last collection of ``account_id`` read (``carried_facts``)."""
+        return SnapshotStore(self.directory, FACTS_STEM).load(account_id, report)
+
+    def save_facts(self, facts: dict[str, Any], account_id: str, report: StateReport) -> None:
+        SnapshotStore(self.directory, FACTS_STEM).save(facts, account_id, report)

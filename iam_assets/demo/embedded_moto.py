@@ -4,7 +4,10 @@ import logging
 import threading
 
 from iam_assets.demo.seed import DEMO_USERS, backdate, drift, seed_users
-from iam_assets.demo.seed_credentials import moto_lists_no_service_credentials
+from iam_assets.demo.seed_credentials import (
+    moto_dates_its_reports,
+    moto_lists_no_service_credentials,
+)
 
 _lock = threading.Lock()
 _endpoint: str | None = None
@@ -27,6 +30,7 @@ def start_seeded_moto(with_drift: bool = False) -> str:
             # The demo's account has no service-specific credentials (moto cannot hold any):
             # this process's moto says so as IAM would, instead of an error page.
             moto_lists_no_service_credentials()
+            moto_dates_its_reports()
             server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
             server.start()
             host, port = server.get_host_and_port()

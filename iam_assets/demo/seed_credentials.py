@@ -66,6 +66,27 @@ def moto_lists_no_service_credentials() -> None:
         IamResponse.list_service_specific_credentials = list_service_specific_credentials
 
 
+def moto_dates_its_reports() -> None:
+    """moto (5.2) builds the credential report afresh on every GetCredentialReport but stamps it
+    2015-02-02, which the collector rightly refuses as stale: make the in-process moto stamp it
+    with the time it was built, as IAM does. Idempotent."""
+    from datetime import UTC, datetime
+
+    from moto.iam.responses import IamResponse
+
+    if getattr(IamResponse, "_iam_assets_dated", False):
+        return
+    original = IamResponse.get_credential_report
+
+    def get_credential_report(self: Any) -> Any:
+        answer = original(self)
+        answer.result["GeneratedTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return answer
+
+    IamResponse.get_credential_report = get_credential_report
+    IamResponse._iam_assets_dated = True
+
+
 def settle(
     simulated: Any, name: str, created: datetime, last_used: tuple[str, str, str] | None
 ) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import json
 import re
 import ssl
 import threading
@@ -33,6 +34,7 @@ from iam_assets_tests.support.iam_simulated import (
     complete_report,
 )
 from iam_assets_tests.support.loopback import Answer, LoopbackServer
+from iam_assets_tests.support.trail_simulated import EventHistory
 
 NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
@@ -49,6 +51,7 @@ LIST_KEYS = {
     "ListAttachedGroupPolicies": ("AttachedPolicies",),
     "ListSSHPublicKeys": ("SSHPublicKeys",),
     "ListSigningCertificates": ("Certificates",),
+    "ListVirtualMFADevices": ("VirtualMFADevices",),
     "GetAccountAuthorizationDetails": (
         "UserDetailList",
         "GroupDetailList",
@@ -60,6 +63,8 @@ LIST_KEYS = {
 Params = dict[str, str]
 Report = str | bytes  # a credential report's CSV, as text or as raw (maybe not UTF-8) bytes
 _CONTENT = re.compile(rb"<Content>([^<]*)</Content>")
+_GENERATED = re.compile(rb"<GeneratedTime>[^<]*</GeneratedTime>")
+REPORT_LIFETIME = 4 * 3600  # IAM hands out the same report for 4 hours
 
 
 @dataclass
@@ -120,6 +125,11 @@ class IAMProxy(LoopbackServer):
         self.boundaries = Boundaries()
         self.root = RootUser()
         self.complete_reports = complete_reports  # off: moto's report as moto writes it
+        # CloudTrail's event history over the IAM writes forwarded (``trail_simulated``).
+        self.trail = EventHistory()
+        # A report made earlier and handed out as IAM does while it is under 4 hours old:
+        # (GetCredentialReport payload, its generation time as epoch seconds).
+        self.kept_report: tuple[bytes, float] | None = None
         self._lock = threading.Lock()
         self._serve(tls)
 
@@ -154,8 +164,37 @@ class IAMProxy(LoopbackServer):
 
         self.rewrite("GetCredentialReport", rewrite)
 
+    def keep_credential_report(self, made_seconds_ago: float = 0.0) -> None:
+        """Make the credential report now (as another scanner would) and hand out that one,
+        stamped ``made_seconds_ago``, until it is 4 hours old, as IAM does; changes made after
+        it do not show in it."""
+        self.kept_report = None
+        upstream = self._upstream("/", {"Content-Type": "application/x-www-form-urlencoded"})
+        upstream("GenerateCredentialReport", {})
+        status, payload = upstream("GetCredentialReport", {})
+        assert status == 200, payload
+        made = time.time() - made_seconds_ago
+        payload = self._simulated("GetCredentialReport", {}, payload, upstream)
+        self.kept_report = (_dated(payload, made), made)
+
     # -- request handling -------------------------------------------------------------------
     def answer(self, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        target = headers.get("x-amz-target", "")
+        if target.endswith("CloudTrail_20131101.LookupEvents"):
+            status, answer = self.trail.answer(body)
+            return (
+                status,
+                {"Content-Type": "application/x-amz-json-1.1"},
+                json.dumps(answer).encode(),
+            )
+        status, out, payload = self._answer(path, headers, body)
+        params = dict(parse_qsl(body.decode()))
+        self.trail.observe(
+            target.rsplit(".", 1)[-1] if target else params.get("Action", ""), params, status
+        )
+        return status, out, payload
+
+    def _answer(self, path: str, headers: dict[str, str], body: bytes) -> Answer:
         params = dict(parse_qsl(body.decode()))
         # Query protocol (IAM, STS) names the action in the body; JSON (Organizations) in a header.
         target = headers.get("x-amz-target", "")
@@ -174,6 +213,9 @@ class IAMProxy(LoopbackServer):
             if fault.action == action and fault.when(params):
                 return fault.status, {"Content-Type": "text/xml"}, _error(fault.code, action)
         upstream = self._upstream(path, headers)
+        kept = self._kept_report(action)
+        if kept is not None:
+            return 200, {"Content-Type": "text/xml"}, kept
         if action in ServiceCredentials.ACTIONS:
             return self._local(action, params, upstream)
         if action in LIST_KEYS:
@@ -187,6 +229,19 @@ class IAMProxy(LoopbackServer):
         if status == 200 and action in self.rewrites:
             payload = self.rewrites[action](payload)
         return status, out, payload
+
+    def _kept_report(self, action: str) -> bytes | None:
+        """The kept report's answers while it is under 4 hours old (then IAM makes a new one)."""
+        if self.kept_report is None:
+            return None
+        payload, made = self.kept_report
+        if time.time() - made >= REPORT_LIFETIME:
+            if action == "GenerateCredentialReport":
+                self.kept_report = None  # IAM starts a new report; moto's is made at once
+            return None
+        if action == "GenerateCredentialReport":
+            return simulated.response(action, lambda result: _text(result, "State", "COMPLETE"))
+        return payload if action == "GetCredentialReport" else None
 
     # -- what moto lacks (see iam_simulated) ------------------------------------------------
     def _upstream(self, path: str, headers: dict[str, str]):
@@ -239,6 +294,8 @@ class IAMProxy(LoopbackServer):
                 data = complete_report(text, self.root, upstream).encode("utf-8")
                 start, end = match.span(1)
                 payload = payload[:start] + base64.b64encode(data) + payload[end:]
+        if action == "GetCredentialReport":  # moto makes it now, but stamps it 2015
+            payload = _dated(payload, time.time())
         elif action == "GetAccountSummary":
             for entry in (root := ET.fromstring(payload)).iter(f"{{{NS}}}entry"):
                 key = entry.findtext(f"{{{NS}}}key")
@@ -297,6 +354,16 @@ class IAMProxy(LoopbackServer):
         with self._lock:
             self.pages[action] += 1
         return status, out, ET.tostring(root, encoding="utf-8", xml_declaration=False)
+
+
+def _dated(payload: bytes, made: float) -> bytes:
+    """A GetCredentialReport answer stamped as made at ``made`` (epoch seconds)."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(made)).encode()
+    return _GENERATED.sub(b"<GeneratedTime>" + stamp + b"</GeneratedTime>", payload)
+
+
+def _text(parent: ET.Element, name: str, value: str) -> None:
+    ET.SubElement(parent, name).text = value
 
 
 def _error(code: str, action: str, message: str | None = None) -> bytes:
