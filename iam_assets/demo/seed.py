@@ -283,8 +283,7 @@ def backdate(users: tuple[DemoUser, ...], account_id: str = MOTO_ACCOUNT_ID) -> 
         simulated.id = user.user_id or stable_user_id(user.name)
         simulated.create_date = _parse(user.created or STABLE_CREATED)
         if user.password_last_used:
-            # moto assigns None in __init__ only, so its inferred type is None, not a datetime
-            last_used = _parse(user.password_last_used)
+            last_used = _parse(user.password_last_used)  # moto types the attribute as None
             simulated.password_last_used = last_used  # type: ignore[assignment]
         credentials.settle(simulated, user.name, simulated.create_date, user.key_last_used)
 
