@@ -50,8 +50,10 @@ check-defs: $(VENV)/.installed
 	DAGSTER_HOME="$$home" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/dg check defs; \
 	status=$$?; rm -rf "$$home"; exit $$status
 
+# ruff on everything, then mypy on the package ([tool.mypy] in pyproject.toml)
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 demo-ui: $(VENV)/.installed
 	@mkdir -p $(DEMO_HOME)
@@ -64,7 +66,7 @@ ui: $(VENV)/.installed
 	DAGSTER_HOME=$(UI_HOME) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 clean:
-	rm -rf $(VENV) .demo .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .demo .pytest_cache .ruff_cache .mypy_cache *.egg-info
 
 # Refresh the OCSF 1.6.0 extract the tests use and the schema the package ships, from ../shared.
 ocsf-schema: $(VENV)/.installed

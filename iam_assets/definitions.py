@@ -7,6 +7,6 @@ from iam_assets.defs.settings import account_scope_from_env, iam_resource_from_e
 
 defs = build_definitions(
     iam=iam_resource_from_env(),
-    **sinks_from_env(),
+    **sinks_from_env(),  # type: ignore[arg-type]  # keys: sinks' resource keys, no other argument's
     accounts=account_scope_from_env(),
 )

@@ -85,16 +85,25 @@ def diff(previous: Mapping[str, TrackedUser] | None, current: Mapping[str, Track
     return changes
 
 
+def _said(flag: bool | None, true: str, false: str, unknown: str) -> str:
+    """What a flag's new value says: ``unknown`` for anything but True or False."""
+    words: dict[bool | None, str] = {True: true, False: false}
+    return words.get(flag, unknown)
+
+
 def _what_changed(before: TrackedUser, after: TrackedUser) -> tuple[list[str], list[Finding]]:
     """What changed, and the credential findings among it."""
     what: list[str] = []
     credentials, found, compared = credential_changes(before, after)
     if before["has_mfa"] != after["has_mfa"]:
-        what.append({True: "MFA enabled", False: "MFA lost"}.get(after["has_mfa"], "MFA unknown"))
+        what.append(_said(after["has_mfa"], "MFA enabled", "MFA lost", "MFA unknown"))
     if before["is_console_user"] != after["is_console_user"]:
         what.append(
-            {True: "console enabled", False: "console disabled"}.get(
-                after["is_console_user"], "console access unknown"
+            _said(
+                after["is_console_user"],
+                "console enabled",
+                "console disabled",
+                "console access unknown",
             )
         )
     old_keys, new_keys = before["active_access_keys"], after["active_access_keys"]
@@ -102,13 +111,14 @@ def _what_changed(before: TrackedUser, after: TrackedUser) -> tuple[list[str], l
     if by_count and old_keys is not None and new_keys is not None and new_keys != old_keys:
         what.append("new active key" if new_keys > old_keys else "active key removed")
     if before["is_admin"] != after["is_admin"]:
-        what.append(
-            {True: "became admin", False: "no longer admin"}.get(after["is_admin"], "admin unknown")
-        )
+        what.append(_said(after["is_admin"], "became admin", "no longer admin", "admin unknown"))
     if "can_become_admin" in before and before["can_become_admin"] != after.get("can_become_admin"):
         what.append(
-            {True: "can become admin", False: "can no longer become admin"}.get(
-                after.get("can_become_admin"), "escalation unknown"
+            _said(
+                after.get("can_become_admin"),
+                "can become admin",
+                "can no longer become admin",
+                "escalation unknown",
             )
         )
     joined = sorted(set(after["groups"] or []) - set(before["groups"] or []))

@@ -2,12 +2,17 @@
 users table)."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
 OLD_KEY_DAYS = 90
 RISKIEST_SHOWN = 10
+
+
+def rows_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The table's rows as dicts (pandas types the keys as any hashable; ours are column names)."""
+    return cast(list[dict[str, Any]], frame.to_dict("records"))
 
 
 def risk_score(row: Mapping[str, Any]) -> int:
@@ -104,7 +109,7 @@ def credential_kpis(frame: pd.DataFrame) -> dict[str, Any]:
 
 def riskiest_users(frame: pd.DataFrame, limit: int = RISKIEST_SHOWN) -> str:
     """Markdown table of the highest risk scores (0 scores left out)."""
-    rows = [(risk_score(row), row) for row in frame.to_dict("records")]
+    rows = [(risk_score(row), row) for row in rows_of(frame)]
     rows = sorted((r for r in rows if r[0] > 0), key=lambda r: (-r[0], r[1]["user_name"]))[:limit]
     if not rows:
         return "_No user stands out._"

@@ -8,6 +8,7 @@ fails on an expired token.
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,7 +93,7 @@ def organization_accounts(
     return sorted(accounts, key=lambda account: account.id)
 
 
-def is_active(account: dict[str, Any]) -> bool:
+def is_active(account: Mapping[str, Any]) -> bool:
     """Whether ListAccounts reports the account active. AWS retires ``Status`` in favour of
     ``State`` (September 2026), so ``State`` is read first; an account reporting neither is not
     assumed active (it would fail its partition on a role it may not have)."""
@@ -133,7 +134,9 @@ def assumed_role_session(
 
     def client_creator(service: str, **kwargs: Any) -> Any:
         # botocore's own arguments win; ours fill in endpoint, TLS and region.
-        return source.client(service, **{**client_kwargs(source, endpoint_url, verify), **kwargs})
+        arguments = {**client_kwargs(source, endpoint_url, verify), **kwargs}
+        # boto3-stubs type the service as one of its literal names; botocore passes a str
+        return source.client(service, **arguments)  # type: ignore[call-overload]
 
     fetcher = AssumeRoleCredentialFetcher(
         client_creator=client_creator,
@@ -145,7 +148,8 @@ def assumed_role_session(
         refresh_using=fetcher.fetch_credentials, method="assume-role"
     )
     botocore_session = BotocoreSession()
-    botocore_session._credentials = credentials  # botocore's documented way has no public setter
+    # botocore's documented way; the private attribute has no public setter (nor a stub)
+    botocore_session._credentials = credentials  # type: ignore[attr-defined]
     return boto3.session.Session(botocore_session=botocore_session, region_name=source.region_name)
 
 
@@ -164,8 +168,11 @@ def checked_role_session(
     session = assumed_role_session(
         source, arn, external_id=external_id, endpoint_url=endpoint_url, verify=verify
     )
+    credentials = session.get_credentials()  # the refreshable ones set above: never None
+    if credentials is None:
+        raise RuntimeError(f"no credentials for the session of {arn}")
     try:
-        session.get_credentials().get_frozen_credentials()
+        credentials.get_frozen_credentials()
     except ClientError as error:
         code = error_code(error, "Unknown")
         message = error.response.get("Error", {}).get("Message", "")

@@ -8,7 +8,7 @@ import random
 import threading
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, Literal, cast
 
 import boto3
 from botocore import xform_name
@@ -63,8 +63,10 @@ def build_iam_client(
     chain).
     """
     session = session or boto3.session.Session()
+    # A setting, so a str: botocore refuses any other mode (InvalidRetryModeError)
+    mode = cast(Literal["legacy", "standard", "adaptive"], retry_mode)
     config = Config(
-        retries={"max_attempts": max_attempts, "mode": retry_mode},
+        retries={"max_attempts": max_attempts, "mode": mode},
         max_pool_connections=max_pool_connections,
         user_agent_extra="iam-assets",
     )

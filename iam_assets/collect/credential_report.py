@@ -85,7 +85,8 @@ class CredentialReport:
 
     def __post_init__(self) -> None:
         """Index every row by the ARNs and name it may belong to (``arn:``/``name:`` keys)."""
-        for row in (*self.rows, *self.rejected):
+        every: tuple[ReportRow | RejectedRow, ...] = (*self.rows, *self.rejected)
+        for row in every:
             arns = row.arns if isinstance(row, RejectedRow) else {row.arn}
             keys = {f"arn:{arn}" for arn in arns}
             if row.user is not None:

@@ -10,9 +10,9 @@ its field ``None`` and named in the user's ``UnknownFields``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -21,6 +21,9 @@ from iam_assets.collect.client import IAMCalls, IAMCollectionError, describe
 from iam_assets.collect.credentials import UserGone, denied_as_none, read_about_user
 from iam_assets.collect.policies import PolicyReader
 from iam_assets.collect.records import Group, PolicyGrant, RawUser, iso_utc, tags
+
+# What ``each`` reads users from: ListUsers entries, or raw users the bulk strategy completes
+Summary = TypeVar("Summary", bound=Mapping[str, Any])
 
 PER_USER_ACTIONS: tuple[str, ...] = (
     "iam:ListUsers",
@@ -84,7 +87,7 @@ class PerUserReader:
         return self.each(summaries, self.read_user)
 
     def each(
-        self, summaries: list[dict[str, Any]], read: Callable[[dict[str, Any]], RawUser]
+        self, summaries: list[Summary], read: Callable[[Summary], RawUser]
     ) -> tuple[list[RawUser], list[dict[str, str]]]:
         """``read`` every user (a dict with ``UserName``) in the pool, sorted by name; a user
         deleted meanwhile (``UserGone``) is dropped with a note."""
@@ -103,7 +106,7 @@ class PerUserReader:
         return users, dropped
 
     def _read_or_gone(
-        self, summary: dict[str, Any], read: Callable[[dict[str, Any]], RawUser]
+        self, summary: Summary, read: Callable[[Summary], RawUser]
     ) -> RawUser | UserGone:
         try:
             return read(summary)

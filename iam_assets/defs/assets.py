@@ -203,7 +203,7 @@ def enrich_raw_users(
 
 def _with_privilege_reasons(findings: list[Finding], frame: pd.DataFrame) -> str:
     """The findings, each privilege finding followed by why (the policy and statement)."""
-    why = {row["user_name"]: kpis.privilege_reason(row) for row in frame.to_dict("records")}
+    why = {row["user_name"]: kpis.privilege_reason(row) for row in kpis.rows_of(frame)}
     described = []
     for finding in findings:
         reason = why.get(finding.user) if finding.kind in PRIVILEGE_FINDINGS else None

@@ -259,5 +259,8 @@ def build_checks(
             partitions_def=partitions_def,
         )(d.evaluate)
         for d in CHECKS
-        if d.evaluate is not None and (d.needs is None or d.needs in destinations)
+        # one evaluated on its own names its asset (None is for the copies' freshness checks)
+        if d.evaluate is not None
+        and d.asset is not None
+        and (d.needs is None or d.needs in destinations)
     ]

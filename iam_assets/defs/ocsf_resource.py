@@ -1,12 +1,10 @@
 """Which OCSF output the graph produces, as a resource shared by the mapping asset and the checks
 that validate its events (so that the checks never have to guess the profile)."""
 
-from typing import Literal
-
 import dagster as dg
 from pydantic import Field
 
-from iam_assets.ocsf.profiles import DEFAULT_PROFILE
+from iam_assets.ocsf.profiles import DEFAULT_PROFILE, Profile
 
 PROFILE_VARIABLE = "IAM_ASSETS_OCSF_PROFILE"
 
@@ -17,6 +15,6 @@ class OCSFProfileResource(dg.ConfigurableResource):
     A closed list: Dagster refuses any other value when a run is launched with resource config.
     """
 
-    profile: Literal["sekoia", "ocsf"] = Field(
+    profile: Profile = Field(
         default=DEFAULT_PROFILE, description=f"The OCSF output ({PROFILE_VARIABLE})"
     )

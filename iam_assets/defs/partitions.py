@@ -23,7 +23,8 @@ EXCLUDED_VARIABLE = "IAM_ASSETS_EXCLUDE_ACCOUNTS"
 ORGANIZATION = "organization"
 DISCOVERY_INTERVAL_SECONDS = 3600
 
-aws_accounts = dg.DynamicPartitionsDefinition(name="aws_accounts")
+ACCOUNT_PARTITIONS = "aws_accounts"
+aws_accounts = dg.DynamicPartitionsDefinition(name=ACCOUNT_PARTITIONS)
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,12 @@ def build_discovery_sensor(scope: AccountScope, job: UnresolvedAssetJobDefinitio
     )
     def aws_account_discovery(context: dg.SensorEvaluationContext, iam: IAMResource):
         wanted = scope.accounts(iam.organization_accounts)
-        current = set(context.instance.get_dynamic_partitions(aws_accounts.name))
+        current = set(context.instance.get_dynamic_partitions(ACCOUNT_PARTITIONS))
         joined, left = sorted(wanted - current), sorted(current - wanted)
         if not joined and not left:
             return dg.SkipReason(f"{len(current)} account(s), none joined or left")
         context.log.info(f"accounts joined: {joined or 'none'}; left: {left or 'none'}")
-        requests = []
+        requests: list[dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest] = []
         if joined:
             requests.append(aws_accounts.build_add_request(joined))
         if left:

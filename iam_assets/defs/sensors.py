@@ -53,17 +53,19 @@ def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[FailedCheck
     """Every failed check evaluation of a run, blocking or not, WARN or ERROR."""
     failed = []
     for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
-        evaluation = record.dagster_event.event_specific_data
+        evaluation = record.get_dagster_event().asset_check_evaluation_data
         if evaluation.passed:
             continue
+        # A JSON list on the checks that name users; the freshness checks set none
         users = evaluation.metadata.get(FAILING_USERS)
+        listed = users.value if isinstance(users, dg.JsonMetadataValue) else None
         failed.append(
             FailedCheck(
                 asset=evaluation.asset_key.to_user_string(),
                 check=evaluation.check_name,
                 severity=evaluation.severity.value,
                 description=evaluation.description or "",
-                users=tuple(str(user) for user in (users.value if users else [])),
+                users=tuple(str(user) for user in listed or []),
             )
         )
     return failed
@@ -96,6 +98,7 @@ def check_failure_alerts(
     context.log.info(
         f"Alert sent through {channel}: {len(failed)} failed check(s) of run {run.run_id}"
     )
+    return None
 
 
 @dg.run_failure_sensor(

@@ -33,7 +33,7 @@ class SnapshotStoreResource(dg.ConfigurableResource):
         try:
             lock.acquire()
         except OSError as error:  # an unusable state folder must not stop the inventory
-            context.log.warning(
+            (context.log or dg.get_dagster_logger()).warning(
                 f"Could not lock {lock.account} in {lock.path.parent} ({error.strerror}): check"
                 f" {STATE_VARIABLE}. This run goes on without the guard against a concurrent"
                 " inventory of the same account."

@@ -65,13 +65,14 @@ def _proxy_for(parts: SplitResult) -> SplitResult | None:
 
 
 def _connection(parts: SplitResult, timeout: float) -> http.client.HTTPConnection:
+    host = parts.hostname
+    if host is None:  # the endpoint settings refuse such a URL before any request is made
+        raise TransportError("the URL names no host")
     if parts.scheme == "http":
-        return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        return http.client.HTTPConnection(host, parts.port, timeout=timeout)
     proxy = _proxy_for(parts)
-    if proxy is None:
-        return http.client.HTTPSConnection(
-            parts.hostname, parts.port, timeout=timeout, context=default_tls()
-        )
+    if proxy is None or proxy.hostname is None:  # _proxy_for returns no proxy without a host
+        return http.client.HTTPSConnection(host, parts.port, timeout=timeout, context=default_tls())
     connection = http.client.HTTPSConnection(
         proxy.hostname, proxy.port or 8080, timeout=timeout, context=default_tls()
     )
@@ -79,7 +80,7 @@ def _connection(parts: SplitResult, timeout: float) -> http.client.HTTPConnectio
     if proxy.username:
         credentials = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
         headers["Proxy-Authorization"] = "Basic " + base64.b64encode(credentials.encode()).decode()
-    connection.set_tunnel(parts.hostname, parts.port or 443, headers=headers)
+    connection.set_tunnel(host, parts.port or 443, headers=headers)
     return connection
 
 

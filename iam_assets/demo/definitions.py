@@ -65,6 +65,6 @@ STATE_DIRECTORY = os.environ.get(STATE_VARIABLE) or ".demo/state"
 
 defs = build_definitions(
     iam=DemoIAMResource(state_directory=STATE_DIRECTORY),
-    **sinks_from_env(make=outbox),
+    **sinks_from_env(make=outbox),  # type: ignore[arg-type]  # keys: sinks' resource keys, no other argument's
     state=SnapshotStoreResource(directory=STATE_DIRECTORY),
 )

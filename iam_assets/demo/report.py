@@ -11,22 +11,22 @@ from iam_assets.demo.definitions import outbox
 
 def main() -> int:
     with dg.DagsterInstance.get() as instance:
-        delivered = [
-            (instance.get_latest_materialization_event(destination.asset_key), destination)
-            for destination in registry.DESTINATIONS
-        ]
-        delivered = [entry for entry in delivered if entry[0] and entry[0].asset_materialization]
+        delivered = []
+        for destination in registry.DESTINATIONS:
+            event = instance.get_latest_materialization_event(destination.asset_key)
+            if event and event.asset_materialization:
+                delivered.append((event, event.asset_materialization, destination))
         if not delivered:
             print("No delivery recorded yet: run `make demo` first.", file=sys.stderr)
             return 1
         # The latest run, and only the copies it made (an earlier run may have fed another).
         run_id = max(delivered, key=lambda entry: entry[0].timestamp)[0].run_id
         delivered = [entry for entry in delivered if entry[0].run_id == run_id]
-        for event, destination in delivered:
-            count = event.asset_materialization.metadata[destination.delivered_metadata].value
+        for event, materialization, destination in delivered:
+            count = materialization.metadata[destination.delivered_metadata].value
             print(f"Delivered {count} {destination.what} (run {event.run_id}).")
         evaluations = [
-            log.dagster_event.event_specific_data
+            log.get_dagster_event().asset_check_evaluation_data
             for log in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
         ]
         passed = sum(1 for evaluation in evaluations if evaluation.passed)
@@ -44,7 +44,7 @@ def main() -> int:
                 f"Since the previous snapshot: {figures['users_added']} added,"
                 f" {figures['users_removed']} removed, {figures['users_changed']} changed."
             )
-        for event, destination in delivered:
+        for event, _, destination in delivered:
             file = outbox(destination).outbox_file(event.run_id)
             print(f"{destination.unit.capitalize()}, one JSON object per line: {file}")
     return 0

@@ -283,7 +283,8 @@ def backdate(users: tuple[DemoUser, ...], account_id: str = MOTO_ACCOUNT_ID) -> 
         simulated.id = user.user_id or stable_user_id(user.name)
         simulated.create_date = _parse(user.created or STABLE_CREATED)
         if user.password_last_used:
-            simulated.password_last_used = _parse(user.password_last_used)
+            last_used = _parse(user.password_last_used)  # moto types the attribute as None
+            simulated.password_last_used = last_used  # type: ignore[assignment]
         credentials.settle(simulated, user.name, simulated.create_date, user.key_last_used)
 
 

@@ -59,11 +59,12 @@ def moto_lists_no_service_credentials() -> None:
     from moto.core.responses import ActionResult
     from moto.iam.responses import IamResponse
 
-    def list_service_specific_credentials(self: Any) -> Any:
+    def empty_listing(self: Any) -> Any:
         return ActionResult({"ServiceSpecificCredentials": [], "IsTruncated": False})
 
     if not hasattr(IamResponse, "list_service_specific_credentials"):
-        IamResponse.list_service_specific_credentials = list_service_specific_credentials
+        # the method moto lacks, added to its class: no type declares it
+        IamResponse.list_service_specific_credentials = empty_listing  # type: ignore[attr-defined]
 
 
 def moto_dates_its_reports() -> None:

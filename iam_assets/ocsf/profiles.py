@@ -3,23 +3,25 @@ default) and ``ocsf`` (strict OCSF 1.6.0). The caller chooses (the Dagster layer
 its settings); nothing here reads the environment."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from iam_assets.analysis.records import EnrichedUser
 from iam_assets.ocsf import rules, sekoia_profile, strict_profile, strict_rules
 from iam_assets.ocsf.problems import Problem
 
-PROFILES = ("sekoia", "ocsf")
-DEFAULT_PROFILE = "sekoia"
+Profile = Literal["sekoia", "ocsf"]
+PROFILES: tuple[Profile, ...] = ("sekoia", "ocsf")
+DEFAULT_PROFILE: Profile = "sekoia"
 
 
-def resolve(chosen: str | None) -> str:
+def resolve(chosen: str | None) -> Profile:
     """The profile named ``chosen`` (any case; ``None`` or empty: the default), or a
     ``ValueError`` listing the profiles."""
     profile = (chosen or DEFAULT_PROFILE).strip().lower()
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
-    return profile
+    for known in PROFILES:
+        if profile == known:
+            return known
+    raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
 
 
 def events(records: Iterable[EnrichedUser], profile: str) -> list[dict[str, Any]]:

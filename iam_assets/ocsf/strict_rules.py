@@ -193,7 +193,11 @@ class _Walker:
         allowed = SCALAR_TYPES[kind]
         if not isinstance(item, allowed) or (bool not in allowed and isinstance(item, bool)):
             yield path, f"is {_json_type(item)} {item!r}, expected {kind}"
-        elif kind == "timestamp_t" and not EARLIEST_MILLIS <= item <= self.latest:
+        elif (
+            kind == "timestamp_t"
+            and isinstance(item, int)  # it is (SCALAR_TYPES), but a type checker cannot see it
+            and not EARLIEST_MILLIS <= item <= self.latest
+        ):
             hint = " (seconds?)" if EARLIEST_MILLIS // 1000 <= item <= self.latest else ""
             yield path, f"is {item}, not epoch milliseconds between 2006-01-01 and tomorrow{hint}"
 
