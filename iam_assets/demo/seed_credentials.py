@@ -81,11 +81,12 @@ def moto_dates_its_reports() -> None:
 
     def get_credential_report(self: Any) -> Any:
         answer = original(self)
-        answer.result["GeneratedTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        fields: dict[str, Any] = answer.result  # type: ignore[assignment]  # moto types it object
+        fields["GeneratedTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return answer
 
-    IamResponse.get_credential_report = get_credential_report
-    IamResponse._iam_assets_dated = True
+    setattr(IamResponse, "get_credential_report", get_credential_report)  # noqa: B010
+    setattr(IamResponse, "_iam_assets_dated", True)  # noqa: B010
 
 
 def settle(
