@@ -310,7 +310,14 @@ def test_the_readme_table_of_asset_items_has_exactly_the_paths_the_mapper_emits(
     admin = copy.deepcopy(CONSOLE_USER)
     admin["AttachedPolicies"] = ["AdministratorAccess"]
     admin["Policies"] = [managed("AdministratorAccess", EVERYTHING)]
-    admin["Groups"] = [{"GroupName": "ops", "AttachedPolicies": [], "InlinePolicies": []}]
+    admin["Groups"] = [
+        {
+            "GroupName": "ops",
+            "Arn": "arn:aws:iam::123456789012:group/ops",
+            "AttachedPolicies": [],
+            "InlinePolicies": [],
+        }
+    ]
     items, _ = asset_items.asset_items(records(admin, PROGRAMMATIC_USER))
     emitted = {path for item in items for path in leaf_paths(item)}
     rows = {row.path for row in asset_items.ASSET_ITEM_MAPPING}
