@@ -200,7 +200,8 @@ def held_back_declaration(destination: Destination) -> CheckDeclaration | None:
         destination.asset_key,
         f"Every user was sent as one of the {destination.what}. A WARN names the users held"
         " back, each with why: one the destination's model cannot hold (an asset item needs a"
-        " creation time), or one over the size limit.",
+        " creation time), one over the size limit, or one the destination refused (with its"
+        " reason; the others were delivered).",
         WARN,
     )
 

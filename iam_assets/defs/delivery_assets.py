@@ -45,6 +45,8 @@ def _send(
             f" {sink.max_event_bytes} bytes and were not sent:"
             f" {', '.join(item['user'] for item in report.skipped[:10])}"
         )
+    for refused in report.refused:
+        context.log.error(f"Refused by {sink.destination}: {refused['user']}: {refused['reason']}")
     context.log.info(
         f"Delivered {report.delivered} {unit} to {sink.destination}"
         f" in {report.requests} request(s), {report.retries} retried"
@@ -53,6 +55,8 @@ def _send(
         destination.delivered_metadata: report.delivered,
         f"skipped_oversized_{unit}": len(report.skipped),
         "skipped": dg.MetadataValue.json(report.skipped[:100]),
+        f"refused_{unit}": len(report.refused),
+        "refused": dg.MetadataValue.json(report.refused[:100]),
         "batches": report.batches,
         "requests": report.requests,
         "retries": report.retries,
@@ -79,10 +83,17 @@ def deliver(
     if held_back_check is None:
         return dg.MaterializeResult(metadata=metadata)
     metadata["held_back_users"] = dg.MetadataValue.json(held_back)
-    not_sent = held_back + [
-        {"user": item["user"], "reason": f"{item['bytes']} bytes, over the limit"}
-        for item in report.skipped
-    ]
+    not_sent = (
+        held_back
+        + [
+            {"user": item["user"], "reason": f"{item['bytes']} bytes, over the limit"}
+            for item in report.skipped
+        ]
+        + [
+            {"user": item["user"], "reason": f"refused: {item['reason']}"}
+            for item in report.refused
+        ]
+    )
     return dg.MaterializeResult(
         metadata=metadata,
         check_results=[

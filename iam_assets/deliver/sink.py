@@ -38,6 +38,8 @@ class DeliveryReport:
     bytes_sent: int = 0
     bytes_uncompressed: int = 0
     receipts: list[str] = field(default_factory=list)  # to follow the delivery: API task ids
+    # refused one by one by the destination, named: {"user", "reason"} (the others delivered)
+    refused: list[dict[str, str]] = field(default_factory=list)
 
 
 class EventSink(Protocol):

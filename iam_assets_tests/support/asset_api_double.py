@@ -22,9 +22,18 @@ and each rule below cites the file it comes from:
   it would coerce is something the SDK never sends, so it is refused (400) rather than silently
   dropped as pydantic would.
 
+* What a 2xx says: ``sekoia_automation/asset_connector/async_connector.py``
+  ``push_assets_to_sekoia``: "The push endpoint returns the task tracking the ingestion of the
+  assets. Older platforms ... return nothing" - ``{"task_id": ...}`` or ``{}``; nothing in the SDK
+  reads accepted or rejected counts or indexes from it (an item's fate after a 2xx is the task's,
+  ``wait_for_push_task``), so this double never answers any. ``accept_with = 202`` answers
+  HTTP's "accepted for processing" with the same body (the SDK itself only knows 200).
+
 Faults on demand, as the API would produce them: ``fail_next(status, times, headers)`` (e.g.
 500, 429 with ``Retry-After``), ``drop_next(times)`` (the connection closes, no answer), and
-``pass_next(times)`` to aim the faults queued after it at a later batch.
+``pass_next(times)`` to aim the faults queued after it at a later batch. ``refuse_user(name)``
+refuses, 422 with the SDK's error body (``message``, ``code``), every request holding that
+user's item, as the API refuses an item it cannot ingest: the rest of the batch is not stored.
 """
 
 from __future__ import annotations
@@ -68,6 +77,8 @@ class AssetApiDouble(LoopbackServer):
     connector: str = field(default_factory=lambda: str(uuid.uuid4()))
     max_items: int = 100
     with_task_id: bool = True  # False: the answer of older platforms, ``{}``
+    accept_with: int = 200  # or 202
+    refused_users: dict[str, int] = field(default_factory=dict)  # user.name -> status
     items: list[dict[str, Any]] = field(default_factory=list)
     pushes: list[Push] = field(default_factory=list)
 
@@ -86,6 +97,11 @@ class AssetApiDouble(LoopbackServer):
         batch."""
         with self._lock:
             self._faults.extend([(0, {})] * times)
+
+    def refuse_user(self, name: str, status: int = 422) -> None:
+        """Refuse (``status``) every request holding the item of the user called ``name``."""
+        with self._lock:
+            self.refused_users[name] = status
 
     def drop_next(self, times: int = 1) -> None:
         with self._lock:
@@ -115,9 +131,9 @@ class AssetApiDouble(LoopbackServer):
             return refusal.status, dict(JSON), json.dumps(body).encode()
         with self._lock:
             self.items.extend(items)
-            self.pushes.append(Push(connector, headers, 200, len(items)))
+            self.pushes.append(Push(connector, headers, self.accept_with, len(items)))
         answer = {"task_id": str(uuid.uuid4())} if self.with_task_id else {}
-        return 200, dict(JSON), json.dumps(answer).encode()
+        return self.accept_with, dict(JSON), json.dumps(answer).encode()
 
     def _accept(self, connector: str, headers: dict[str, str], raw: bytes) -> list[dict[str, Any]]:
         if connector != self.connector:
@@ -145,6 +161,10 @@ class AssetApiDouble(LoopbackServer):
             problem = model_problem(item)
             if problem:
                 raise Refused(400, "VALIDATION_ERROR", f"items[{index}]: {problem}")
+            status = self.refused_users.get(item["user"]["name"])
+            if status is not None:
+                name = item["user"]["name"]
+                raise Refused(status, "UNPROCESSABLE", f"items[{index}]: user {name} refused")
         return items
 
     def _log(self, connector: str, headers: dict[str, str], status: int | None, items: int) -> None:
