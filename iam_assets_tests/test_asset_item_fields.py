@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from iam_assets.analysis import enrich, kpis
-from iam_assets.ocsf import asset_items
+from iam_assets.ocsf import asset_item_rules, asset_items
 from iam_assets_tests.support.asset_api_double import model_problem
 from iam_assets_tests.support.policy_documents import EVERYTHING, IAM_FULL, managed
 from iam_assets_tests.support.product_page import CONSOLE_USER, PROGRAMMATIC_USER
@@ -129,3 +129,37 @@ def test_enabled_is_absent_when_nothing_is_known_active_and_a_credential_is_unkn
     raw["AccessKeys"] = [{**key, "Status": "Inactive"} for key in raw["AccessKeys"]]
     raw["UnknownFields"] = {"SSHPublicKeys": "not read (IAM_ASSETS_READ_SSH_KEYS=false)"}
     assert "enrichments" not in item_of(raw)
+
+
+# -- the rules of the blocking check (asset_items_valid) --------------------------------------
+
+
+def test_the_item_rules_name_the_user_of_each_problem():
+    good = item_of(user())
+    programmatic = item_of(copy.deepcopy(PROGRAMMATIC_USER))
+    with_null = copy.deepcopy(programmatic)
+    with_null["user"]["has_mfa"] = None
+    collected = {
+        CONSOLE_USER["UserId"]: CONSOLE_USER["UserName"],
+        PROGRAMMATIC_USER["UserId"]: PROGRAMMATIC_USER["UserName"],
+        "AIDAHELDBACK": "no-creation-time",
+        "AIDAMISSING": "forgotten",
+    }
+    held_back = [{"user": "no-creation-time", "reason": "no creation time"}]
+    found = asset_item_rules.item_problems([good, with_null, good], held_back, collected, 4096)
+    shown = sorted(str(problem) for problem in found)
+    assert shown == [
+        f"{CONSOLE_USER['UserId']}: user.uid: appears in 2 items",
+        "forgotten: user.uid: collected from IAM (AIDAMISSING) but has no item",
+        f"{PROGRAMMATIC_USER['UserName']}: user.has_mfa: not an attribute of the model, or null",
+    ]
+    assert (
+        asset_item_rules.item_problems([good, programmatic], held_back, collected, 4096)[0].user
+        == "forgotten"
+    )
+
+
+def test_an_item_over_the_limit_is_named():
+    item = item_of(user())
+    (problem,) = asset_item_rules.item_problems([item], [], {CONSOLE_USER["UserId"]: "x"}, 100)
+    assert problem.user == CONSOLE_USER["UserName"] and "over 100" in problem.message

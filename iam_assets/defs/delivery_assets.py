@@ -72,7 +72,10 @@ def deliver(
 ) -> dg.MaterializeResult:
     """Build the destination's payload from ``source``, send it, and say what went: counts,
     receipts, and (for a destination that can hold users back) its completeness check."""
-    records, held_back = destination.payload(source)
+    if destination.checked_payload is not None:  # built and checked upstream
+        records, held_back = source["records"], source["held_back"]
+    else:
+        records, held_back = destination.payload(source)
     for user in held_back:
         context.log.error(f"Not sent to {destination.name}: {user['user']}: {user['reason']}")
     sink = getattr(context.resources, destination.resource_key).sink(context.run.run_id)
@@ -123,7 +126,7 @@ def delivery_asset(destination: Destination, common: Mapping[str, Any]) -> dg.As
         key=destination.asset_key,
         description=destination.description,
         kinds=set(destination.kinds),
-        ins={"source": dg.AssetIn(destination.source)},
+        ins={"source": dg.AssetIn(destination.checked_payload or destination.source)},
         deps=guarded_by_events,
         required_resource_keys={destination.resource_key, "state"},
         check_specs=specs_on(destination.asset_key, destination),
@@ -131,8 +134,35 @@ def delivery_asset(destination: Destination, common: Mapping[str, Any]) -> dg.As
     )(copy)
 
 
+def payload_asset(destination: Destination, common: Mapping[str, Any]) -> dg.AssetsDefinition:
+    """The payload of ``destination`` as an asset of its own (``checked_payload``): what will be
+    sent, and the users held back, for the blocking checks on it to read before anything goes."""
+
+    def build(context: dg.AssetExecutionContext, source: Any) -> dg.Output:
+        records, held_back = destination.payload(source)
+        return dg.Output(
+            {"records": records, "held_back": held_back},
+            metadata={
+                destination.unit: len(records),
+                "held_back_users": dg.MetadataValue.json(held_back),
+            },
+        )
+
+    return dg.asset(
+        key=destination.checked_payload,
+        description=f"The {destination.what} to send to {destination.name}, one per user, and"
+        " the users held back; checked (blocking) before they are sent.",
+        kinds={"python"},
+        ins={"source": dg.AssetIn(destination.source)},
+        **common,
+    )(build)
+
+
 def build_delivery_assets(
     destinations: Sequence[Destination], common: Mapping[str, Any]
 ) -> list[dg.AssetsDefinition]:
-    """A leaf per chosen destination."""
-    return [delivery_asset(destination, common) for destination in destinations]
+    """A leaf per chosen destination, after its checked payload when it has one."""
+    return [
+        *(payload_asset(d, common) for d in destinations if d.checked_payload is not None),
+        *(delivery_asset(destination, common) for destination in destinations),
+    ]
