@@ -59,3 +59,44 @@ def test_an_answer_without_task_id_accepts_the_batch_without_a_receipt(asset_api
     asset_api.with_task_id = False  # older platforms answer {}
     report = client_for(asset_api).send(items_of(3))
     assert report.delivered == 3 and report.receipts == []
+
+
+# -- after a 2xx: the ingestion task (the SDK's wait_for_push_task) ------------------------------
+
+
+def test_a_batch_whose_task_fails_is_not_delivered_and_its_users_are_named(asset_api):
+    waits: list[float] = []
+    client = SekoiaAssetClient(
+        asset_api.url, asset_api.key, asset_api.connector, sleep=waits.append
+    )
+    asset_api.fail_next_task("duplicate uid", after=1)  # batch 1 is ingested, not batch 2
+    items = items_of(250)
+    report = client.send(items)
+    assert report.delivered == 150
+    second = sorted(item["user"]["name"] for item in items[100:200])
+    assert sorted(refused["user"] for refused in report.refused) == second
+    assert {refused["reason"].split(": ", 1)[0] for refused in report.refused} == {"not ingested"}
+    assert all(r["reason"].endswith("ended FAILED: duplicate uid") for r in report.refused)
+    assert len(asset_api.items) == 150 and len(asset_api.not_ingested) == 100
+    assert waits == [1.0]  # polled again once, one second after RUNNING
+    assert report.unconfirmed == 0
+
+
+def test_a_task_error_quoting_the_key_is_redacted(asset_api):
+    asset_api.fail_next_task(f"rejected for key {asset_api.key}")
+    report = client_for(asset_api).send(items_of(1))
+    ((refused),) = report.refused
+    assert asset_api.key not in refused["reason"] and "***" in refused["reason"]
+
+
+def test_a_task_api_that_cannot_be_read_leaves_ingestion_unconfirmed_not_assumed(asset_api):
+    asset_api.tasks_readable = False
+    report = client_for(asset_api).send(items_of(250))
+    assert report.delivered == 250 and not report.refused  # accepted, as the API said
+    assert report.unconfirmed == 250 and "HTTP 403" in report.unconfirmed_why
+
+
+def test_a_task_still_running_at_the_timeout_is_unconfirmed(asset_api):
+    asset_api.fail_next_task("never", pending=50)
+    report = client_for(asset_api, task_timeout=10).send(items_of(3))
+    assert report.unconfirmed == 3 and "still RUNNING after 10 s" in report.unconfirmed_why

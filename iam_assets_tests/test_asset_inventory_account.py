@@ -123,6 +123,7 @@ def test_300_users_reach_the_asset_api_as_iam_holds_them_and_a_refused_one_is_na
     )
     figures = metadata(rerun, "sekoia_asset_inventory")
     assert figures["delivered_items"] == 299 and figures["refused_items"] == 1
+    assert figures["unconfirmed_items"] == 0  # every accepted batch's task followed to FINISHED
     (refused,) = figures["refused"]
     assert refused["user"] == "user-00123" and "HTTP 422" in refused["reason"]
     (complete,) = [

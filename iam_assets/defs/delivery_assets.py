@@ -47,6 +47,11 @@ def _send(
         )
     for refused in report.refused:
         context.log.error(f"Refused by {sink.destination}: {refused['user']}: {refused['reason']}")
+    if report.unconfirmed:
+        context.log.warning(
+            f"{report.unconfirmed} {unit} accepted, their ingestion unconfirmed:"
+            f" {report.unconfirmed_why}"
+        )
     context.log.info(
         f"Delivered {report.delivered} {unit} to {sink.destination}"
         f" in {report.requests} request(s), {report.retries} retried"
@@ -56,6 +61,7 @@ def _send(
         f"skipped_oversized_{unit}": len(report.skipped),
         "skipped": dg.MetadataValue.json(report.skipped[:100]),
         f"refused_{unit}": len(report.refused),
+        f"unconfirmed_{unit}": report.unconfirmed,
         "refused": dg.MetadataValue.json(report.refused[:100]),
         "batches": report.batches,
         "requests": report.requests,

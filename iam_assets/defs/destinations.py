@@ -132,6 +132,10 @@ class SekoiaAssetInventoryResource(HttpSinkResource):
         " key would travel in clear text",
     )
     batch_items: int = Field(default=DEFAULT_BATCH_ITEMS, description="Items per request at most")
+    follow_tasks: bool = Field(
+        default=True,
+        description="Follow each accepted batch's ingestion task to its end (Task API)",
+    )
 
     @property
     def max_event_bytes(self) -> int:
@@ -144,6 +148,7 @@ class SekoiaAssetInventoryResource(HttpSinkResource):
             self.connector_uuid,
             allow_http=self.allow_http,
             batch_items=self.batch_items,
+            follow_tasks=self.follow_tasks,
             **self.retry_settings(),
         )
 

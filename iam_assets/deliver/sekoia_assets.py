@@ -9,7 +9,9 @@ Contract, from Sekoia's connector SDK (``sekoia-automation-sdk`` 1.27.0,
 ``{"version": 1, "items": [...]}`` without any ``null``, 100 items a request (the SDK's
 ``batch_size``); success is HTTP 200 with a JSON object, which may hold the ``task_id`` that
 tracks the ingestion (``push_assets_to_sekoia``); 202 is acceptance too. No documented answer
-counts or lists rejected items: a 2xx accepts the whole batch, and its task id is kept.
+counts or lists rejected items: a 2xx accepts the whole batch, and its task id is kept and
+followed to its end (``asset_tasks.py``): a batch whose task fails is not delivered, its users
+named with the task's error.
 
 Unlike the SDK, a refused batch is never logged and dropped. A batch refused for its content
 (any 4xx but 401, 403, 404 and 429) is split in halves until the refused items are alone: every
@@ -31,6 +33,7 @@ from iam_assets.deliver.asset_api_config import (
     CONNECTOR_VARIABLE,
     validate_asset_api_config,
 )
+from iam_assets.deliver.asset_tasks import TaskFollower
 from iam_assets.deliver.retries import RetryPolicy, batch_failed, exchange, redirect_refused
 from iam_assets.deliver.sekoia_intake import MAX_EVENT_BYTES
 from iam_assets.deliver.sink import DeliveryError, DeliveryReport, batches, encode_events
@@ -77,6 +80,8 @@ class SekoiaAssetClient:
         allow_http: bool = False,
         batch_items: int = DEFAULT_BATCH_ITEMS,
         batch_bytes: int = DEFAULT_BATCH_BYTES,
+        follow_tasks: bool = True,
+        task_timeout: float = 300.0,
         **policy: Any,
     ) -> None:
         self._base, self._connector = validate_asset_api_config(
@@ -86,6 +91,11 @@ class SekoiaAssetClient:
         self._batch_items = batch_items
         self._batch_bytes = batch_bytes
         self._policy = RetryPolicy(**policy)  # timeout, attempts, backoff, sleep
+        self._tasks = (
+            TaskFollower(self._base, key, timeout=task_timeout, sleep=self._policy.sleep)
+            if follow_tasks
+            else None
+        )
 
     @property
     def endpoint(self) -> str:
@@ -105,16 +115,39 @@ class SekoiaAssetClient:
         encoded = encode_events(events, report.skipped, self.max_event_bytes)
         grouped = batches(encoded, max_events=self._batch_items, max_bytes=self._batch_bytes)
         first = 1
+        accepted: list[tuple[str, list[str]]] = []  # task id, users of the batch
         for number, batch in enumerate(grouped, start=1):
             label = f"batch {number} (items {first}-{first + len(batch) - 1})"
             first += len(batch)
             try:
-                self._deliver(batch, report)
+                self._deliver(batch, report, accepted)
             except DeliveryError as error:
                 raise batch_failed(label, error, report, "items") from None
+        if self._tasks is not None:
+            self._confirm(self._tasks, accepted, report)
         return report
 
-    def _deliver(self, batch: list[str], report: DeliveryReport) -> None:
+    @staticmethod
+    def _confirm(
+        tasks: TaskFollower, accepted: list[tuple[str, list[str]]], report: DeliveryReport
+    ) -> None:
+        """Each accepted batch's ingestion task to its end: a failed one's users are named, not
+        delivered. Once the Task API cannot tell, the rest is unconfirmed (as the SDK stops
+        waiting)."""
+        for index, (task, users) in enumerate(accepted):
+            outcome = tasks.outcome(task)
+            if outcome.status is None:
+                report.unconfirmed = sum(len(rest) for _, rest in accepted[index:])
+                report.unconfirmed_why = outcome.why
+                return
+            if not outcome.finished:
+                report.delivered -= len(users)
+                reason = f"not ingested: task {task} ended {outcome.status}: {outcome.why}"
+                report.refused.extend({"user": user, "reason": reason} for user in users)
+
+    def _deliver(
+        self, batch: list[str], report: DeliveryReport, accepted: list[tuple[str, list[str]]]
+    ) -> None:
         """POST ``batch``; refused for its items, each half on its own, down to single items."""
         body = f'{{"version": {ASSET_LIST_VERSION}, "items": [{", ".join(batch)}]}}'.encode()
         try:
@@ -124,13 +157,14 @@ class SekoiaAssetClient:
         except ItemsRefused as refusal:
             if len(batch) > 1:
                 middle = len(batch) // 2
-                self._deliver(batch[:middle], report)
-                self._deliver(batch[middle:], report)
+                self._deliver(batch[:middle], report, accepted)
+                self._deliver(batch[middle:], report, accepted)
             else:
                 report.refused.append({"user": _user_of(batch[0]), "reason": refusal.reason})
             return
         if receipt:
             report.receipts.append(receipt)
+            accepted.append((receipt, [_user_of(item) for item in batch]))
         report.delivered += len(batch)
         report.batches += 1
         report.bytes_sent += len(body)

@@ -28,6 +28,12 @@ and each rule below cites the file it comes from:
   reads accepted or rejected counts or indexes from it (an item's fate after a 2xx is the task's,
   ``wait_for_push_task``), so this double never answers any. ``accept_with = 202`` answers
   HTTP's "accepted for processing" with the same body (the SDK itself only knows 200).
+* The task: ``mixin.py`` ``task_endpoint`` (``GET {base}/api/v1/tasks/{task_id}``, same bearer
+  key), ``utils.py`` ``TASK_PENDING_STATUSES`` (``PENDING``, ``RUNNING``), ``async_connector.py``
+  ``_log_task_outcome``: ``FINISHED`` is success, any other terminal ``status`` a failure with the
+  task's ``error``. ``fail_next_task(error)`` makes the next accepted batch's task end
+  ``FAILED`` (its items are then not stored: 200 with rejections, as the API tells them);
+  ``tasks_readable = False`` answers 403, as to a key without that permission.
 
 Faults on demand, as the API would produce them: ``fail_next(status, times, headers)`` (e.g.
 500, 429 with ``Retry-After``), ``drop_next(times)`` (the connection closes, no answer), and
@@ -51,6 +57,7 @@ from sekoia_automation_models.ocsf.user import UserOCSFModel
 from iam_assets_tests.support.loopback import Answer, LoopbackServer
 
 PATH_PREFIX = "/api/v2/asset-management/asset-connector/"
+TASK_PREFIX = "/api/v1/tasks/"
 JSON = {"Content-Type": "application/json"}
 
 
@@ -79,12 +86,16 @@ class AssetApiDouble(LoopbackServer):
     with_task_id: bool = True  # False: the answer of older platforms, ``{}``
     accept_with: int = 200  # or 202
     refused_users: dict[str, int] = field(default_factory=dict)  # user.name -> status
+    tasks_readable: bool = True
+    not_ingested: list[dict[str, Any]] = field(default_factory=list)  # accepted, task failed
     items: list[dict[str, Any]] = field(default_factory=list)
     pushes: list[Push] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # (status, headers): status 0 serves the request normally, None drops the connection.
         self._faults: deque[tuple[int | None, dict[str, str]]] = deque()
+        self._task_plans: deque[list[dict[str, str]]] = deque()  # for the next accepted batches
+        self._tasks: dict[str, deque[dict[str, str]]] = {}
         self._lock = threading.Lock()
         self._serve()
 
@@ -102,6 +113,31 @@ class AssetApiDouble(LoopbackServer):
         """Refuse (``status``) every request holding the item of the user called ``name``."""
         with self._lock:
             self.refused_users[name] = status
+
+    def fail_next_task(
+        self, error: str, status: str = "FAILED", pending: int = 1, after: int = 0
+    ) -> None:
+        """After ``after`` batches ingested, the next accepted batch's task: ``pending`` polls
+        ``RUNNING``, then ``status`` with ``error``."""
+        with self._lock:
+            self._task_plans.extend([[{"status": "FINISHED"}]] * after)
+            plan = [{"status": "RUNNING"}] * pending + [{"status": status, "error": error}]
+            self._task_plans.append(plan)
+
+    def answer_get(self, path: str, headers: dict[str, str]) -> Answer:
+        task_id = path.removeprefix(TASK_PREFIX) if path.startswith(TASK_PREFIX) else None
+        with self._lock:
+            steps = self._tasks.get(task_id or "")
+            if headers.get("authorization") != f"Bearer {self.key}":
+                status, body = 401, {"message": "missing or invalid API key", "code": "E401"}
+            elif not self.tasks_readable:
+                status, body = 403, {"message": "forbidden", "code": "E403"}
+            elif steps is None:
+                status, body = 404, {"message": "task not found", "code": "E404"}
+            else:
+                step = steps.popleft() if len(steps) > 1 else steps[0]
+                status, body = 200, {"uuid": task_id, **step}
+        return status, dict(JSON), json.dumps(body).encode()
 
     def drop_next(self, times: int = 1) -> None:
         with self._lock:
@@ -129,10 +165,16 @@ class AssetApiDouble(LoopbackServer):
             self._log(connector, headers, refusal.status, 0)
             body = {"message": str(refusal), "code": refusal.code}
             return refusal.status, dict(JSON), json.dumps(body).encode()
+        answer: dict[str, str] = {}
         with self._lock:
-            self.items.extend(items)
+            plan = [{"status": "FINISHED"}]
+            if self.with_task_id:
+                answer["task_id"] = str(uuid.uuid4())
+                plan = self._task_plans.popleft() if self._task_plans else plan
+                self._tasks[answer["task_id"]] = deque(plan)
+            ingested = plan[-1]["status"] == "FINISHED"
+            (self.items if ingested else self.not_ingested).extend(items)
             self.pushes.append(Push(connector, headers, self.accept_with, len(items)))
-        answer = {"task_id": str(uuid.uuid4())} if self.with_task_id else {}
         return self.accept_with, dict(JSON), json.dumps(answer).encode()
 
     def _accept(self, connector: str, headers: dict[str, str], raw: bytes) -> list[dict[str, Any]]:
