@@ -310,7 +310,14 @@ def test_the_readme_table_of_asset_items_has_exactly_the_paths_the_mapper_emits(
     admin = copy.deepcopy(CONSOLE_USER)
     admin["AttachedPolicies"] = ["AdministratorAccess"]
     admin["Policies"] = [managed("AdministratorAccess", EVERYTHING)]
-    admin["Groups"] = [{"GroupName": "ops", "AttachedPolicies": [], "InlinePolicies": []}]
+    admin["Groups"] = [
+        {
+            "GroupName": "ops",
+            "Arn": "arn:aws:iam::123456789012:group/ops",
+            "AttachedPolicies": [],
+            "InlinePolicies": [],
+        }
+    ]
     items, _ = asset_items.asset_items(records(admin, PROGRAMMATIC_USER))
     emitted = {path for item in items for path in leaf_paths(item)}
     rows = {row.path for row in asset_items.ASSET_ITEM_MAPPING}
@@ -325,28 +332,38 @@ def test_the_readme_table_of_asset_items_has_exactly_the_paths_the_mapper_emits(
 
 class QuotingApi(LoopbackServer):
     """An Asset API that quotes the request's key in its error message (as a careless proxy or
-    API might), at a chosen offset."""
+    API might), at a chosen offset, with a chosen status."""
 
     def __init__(self) -> None:
         self.message = ""
+        self.status = 400
         self._serve()
 
     def answer(self, path, headers, body):
         document = {"code": "T400", "message": self.message}
-        return 400, {"Content-Type": "application/json"}, json.dumps(document).encode()
+        return self.status, {"Content-Type": "application/json"}, json.dumps(document).encode()
 
 
-def test_a_key_quoted_by_the_api_never_reaches_the_error_whatever_its_offset():
+@pytest.mark.parametrize("status", [400, 401])  # an item refused (named), the request refused
+def test_a_key_quoted_by_the_api_never_reaches_the_error_whatever_its_offset(status):
     key = "sk-" + "".join(random.Random(7).choices(string.ascii_letters + string.digits, k=40))
     api = QuotingApi().start()
+    api.status = status
     try:
         client = SekoiaAssetClient(api.url, key, str(uuid.uuid4()), allow_http=True)
         prefix = len("T400: ")
         for offset in range(MESSAGE_SHOWN - len(key) - prefix - 3, MESSAGE_SHOWN + 3):
             api.message = "." * offset + key + " was refused"
-            with pytest.raises(DeliveryError) as raised:
-                client.send([{"user": {"uid": "u"}}])
-            text = str(raised.value)
+            if status == 400:
+                report = client.send([{"user": {"uid": "u", "name": "carol"}}])
+                ((refused),) = report.refused
+                assert refused["user"] == "carol"
+                text = refused["reason"]
+            else:
+                with pytest.raises(DeliveryError) as raised:
+                    client.send([{"user": {"uid": "u"}}])
+                text = str(raised.value)
+            assert "T400" in text
             leaked = [n for n in range(4, len(key) + 1) if key[:n] in text]
             assert not leaked, (offset, text)
     finally:

@@ -13,6 +13,7 @@ from iam_assets.defs.delivery_assets import build_delivery_assets
 from iam_assets.defs.destinations import ASSET_INVENTORY_COPY, SekoiaAssetInventoryResource
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
 from iam_assets.demo.seed import DEMO_USERS, generated_users, seed_users
+from iam_assets.ocsf import asset_items
 from iam_assets_tests.support.asset_api_double import model_problem
 from iam_assets_tests.support.graph import materialize_graph, metadata
 from iam_assets_tests.support.product_page import CONSOLE_USER, SEED_EVENT
@@ -154,7 +155,10 @@ def test_iam_assets_destinations_chooses_the_leaves(monkeypatch, value, leaves):
         monkeypatch.undo()
         importlib.reload(production)
     keys = {key.to_user_string() for assets_def in defs.assets for key in assets_def.keys}
-    assert keys - {"raw_iam_users", "enriched_iam_users", "ocsf_user_inventory"} == set(leaves)
+    upstream = {"raw_iam_users", "enriched_iam_users", "ocsf_user_inventory", "sekoia_asset_items"}
+    assert keys - upstream == set(leaves)
+    # the items, checked before they are sent, exist with their copy
+    assert ("sekoia_asset_items" in keys) == ("sekoia_asset_inventory" in leaves)
     fresh = {
         key.asset_key.to_user_string()
         for checks_def in defs.asset_checks
@@ -205,3 +209,38 @@ def test_the_asset_resource_never_shows_its_key():
     )
     assert "s3cr3t" not in repr(resource) + str(resource)
     assert "0a1b2c3d" in repr(resource)  # only the secret is masked
+
+
+@pytest.mark.parametrize("valid", [True, False])
+def test_the_blocking_item_check_names_the_user_and_nothing_is_sent(
+    asset_api, state, monkeypatch, valid
+):
+    build = asset_items.asset_item
+
+    def with_an_attribute_the_model_lacks(user):
+        item = build(user)
+        item["user"]["path"] = user["path"]  # the page's field, not the model's
+        return item
+
+    if not valid:
+        monkeypatch.setattr(asset_items, "asset_item", with_an_attribute_the_model_lacks)
+    event = {**SEED_EVENT, "user": {**SEED_EVENT["user"], "uid": CONSOLE_USER["UserId"]}}
+    result = dg.materialize(
+        _graph_with_events([event]),
+        resources={
+            "asset_inventory": asset_inventory(asset_api),
+            "state": state,
+            "ocsf": OCSFProfileResource(),
+        },
+        raise_on_error=False,
+    )
+    (check,) = [
+        c for c in result.get_asset_check_evaluations() if c.check_name == "asset_items_valid"
+    ]
+    assert check.passed is valid
+    materialised = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert (ASSET_LEAF in materialised) is valid
+    assert len(asset_api.items) == (1 if valid else 0)
+    if not valid:
+        assert check.metadata["failing_users"].value == [CONSOLE_USER["UserName"]]
+        assert "user.path" in check.description and "not an attribute" in check.description

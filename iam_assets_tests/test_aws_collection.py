@@ -18,6 +18,7 @@ from iam_assets.collect.collector import collect_users
 from iam_assets.collect.credential_report import FIELD_COLUMNS
 from iam_assets.demo.seed import (
     DEMO_USERS,
+    MOTO_ACCOUNT_ID,
     SEED_EXAMPLE_USERS,
     VARIED_USERS,
     DemoUser,
@@ -102,7 +103,12 @@ def test_varied_account_is_read_as_iam_holds_it(iam_admin, iam_proxy, strategy):
 
     alice = users["alice.admin"]
     assert alice["Groups"] == [
-        {"GroupName": "Admins", "AttachedPolicies": ["AdministratorAccess"], "InlinePolicies": []}
+        {
+            "GroupName": "Admins",
+            "Arn": f"arn:aws:iam::{MOTO_ACCOUNT_ID}:group/Admins",
+            "AttachedPolicies": ["AdministratorAccess"],
+            "InlinePolicies": [],
+        }
     ]
     deployer = users["ci-deployer"]
     assert deployer["Path"] == "/automation/"

@@ -13,7 +13,7 @@ from typing import Any, cast
 import pandas as pd
 
 from iam_assets.analysis import credentials
-from iam_assets.analysis.records import EnrichedUser
+from iam_assets.analysis.records import EnrichedUser, GroupDetail
 from iam_assets.analysis.user_privilege import PrivilegeAnalysis
 from iam_assets.collect.arns import account_id
 from iam_assets.collect.timestamps import to_utc
@@ -53,6 +53,7 @@ ENRICHED_COLUMNS: dict[str, str] = {
     "permissions_boundary": "string",
     "tags": "object",
     "groups": "object",
+    "group_details": "object",
     "attached_policies": "object",
     "inline_policies": "object",
     "group_policies": "object",
@@ -80,6 +81,23 @@ def _group_policies(groups: list[Mapping[str, Any]] | None) -> list[str] | None:
             return None
         names.update(group["AttachedPolicies"], group["InlinePolicies"])
     return sorted(names)
+
+
+def _group_details(groups: list[Mapping[str, Any]] | None) -> list[GroupDetail] | None:
+    """Each group's name, ARN and policy names (``None`` where IAM could not tell: the ARN of a
+    group missing from the details, the policies when either listing was denied)."""
+    if groups is None:
+        return None
+    return [
+        {
+            "name": group["GroupName"],
+            "arn": group.get("Arn"),  # absent from raw users collected without it: unknown
+            "policies": None
+            if group["AttachedPolicies"] is None or group["InlinePolicies"] is None
+            else sorted({*group["AttachedPolicies"], *group["InlinePolicies"]}),
+        }
+        for group in groups
+    ]
 
 
 def _mfa_active(raw: Mapping[str, Any]) -> bool | None:
@@ -129,6 +147,7 @@ def enrich_user(
         else console and not has_mfa,
         "tags": _tags(raw["Tags"]),
         "groups": None if raw["Groups"] is None else [g["GroupName"] for g in raw["Groups"]],
+        "group_details": _group_details(raw["Groups"]),
         "attached_policies": raw["AttachedPolicies"],
         "inline_policies": raw["InlinePolicies"],
         "group_policies": _group_policies(raw["Groups"]),

@@ -23,6 +23,14 @@ FindingKind = Literal[
 ]
 
 
+class GroupDetail(TypedDict):
+    """One group of a user: what the Asset inventory's group object carries."""
+
+    name: str
+    arn: str | None  # None: unknown
+    policies: list[str] | None  # the group's managed and inline policy names; None: unknown
+
+
 class EnrichedUser(TypedDict):
     """One IAM user, enriched; the keys are the table's columns, in its order."""
 
@@ -60,6 +68,7 @@ class EnrichedUser(TypedDict):
     permissions_boundary: str | None  # the boundary policy's ARN; "" none
     tags: dict[str, str] | None
     groups: list[str] | None
+    group_details: list[GroupDetail] | None  # the same groups, with their ARN and policies
     attached_policies: list[str] | None
     inline_policies: list[str] | None
     group_policies: list[str] | None  # the policies of all the user's groups, merged

@@ -100,9 +100,10 @@ def _group(name: str, group: dict[str, Any] | None, unknown: dict[str, str]) -> 
     """A group of the user with its policy names; a group the details lack is unknown."""
     if group is None:
         unknown[f"Groups[{name}]"] = "group missing from authorization details"
-        return {"GroupName": name, "AttachedPolicies": None, "InlinePolicies": None}
+        return {"GroupName": name, "Arn": None, "AttachedPolicies": None, "InlinePolicies": None}
     return {
         "GroupName": name,
+        "Arn": group.get("Arn"),
         "AttachedPolicies": [p["PolicyName"] for p in group.get("AttachedManagedPolicies", [])],
         "InlinePolicies": [p["PolicyName"] for p in group.get("GroupPolicyList", [])],
     }

@@ -147,7 +147,7 @@ class PerUserReader:
         groups = (
             None
             if member_of is None
-            else [self._group(unknown, group["GroupName"], through_groups) for group in member_of]
+            else [self._group(unknown, group, through_groups) for group in member_of]
         )
         attached = listed("AttachedPolicies", "ListAttachedUserPolicies", "AttachedPolicies")
         inline = listed("InlinePolicies", "ListUserPolicies", "PolicyNames")
@@ -200,14 +200,22 @@ class PerUserReader:
             for policy in inline
         ]
 
-    def _group(self, unknown: dict[str, str], group_name: str, grants: list[PolicyGrant]) -> Group:
-        """A group with its policy names (its policies with their documents go to ``grants``);
-        what was denied is named in the user's ``unknown``."""
+    def _group(
+        self, unknown: dict[str, str], listed: dict[str, Any], grants: list[PolicyGrant]
+    ) -> Group:
+        """A group as ListGroupsForUser lists it, with its policy names (its policies with their
+        documents go to ``grants``); what was denied is named in the user's ``unknown``."""
+        group_name = listed["GroupName"]
         attached, inline, denied, group_grants = self._policies_of(group_name)
         grants += group_grants
         for field_name, reason in denied.items():
             unknown[f"Groups[{group_name}].{field_name}"] = reason
-        return {"GroupName": group_name, "AttachedPolicies": attached, "InlinePolicies": inline}
+        return {
+            "GroupName": group_name,
+            "Arn": listed.get("Arn"),
+            "AttachedPolicies": attached,
+            "InlinePolicies": inline,
+        }
 
     def _policies_of(self, group_name: str) -> _GroupPolicies:
         """A group's policy names, read once per group per collection."""

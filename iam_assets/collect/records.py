@@ -59,6 +59,7 @@ class Group(TypedDict):
     """A group the user is in, with the names of its policies (``None``: not known)."""
 
     GroupName: str
+    Arn: str | None  # the group's ARN as IAM lists it; None: the group could not be read
     AttachedPolicies: list[str] | None
     InlinePolicies: list[str] | None
 

@@ -12,10 +12,10 @@ import dagster as dg
 
 from iam_assets.analysis.snapshot_store import STATE_VARIABLE
 from iam_assets.defs import keys
-from iam_assets.defs.destinations import INTAKE_COPY, Destination
+from iam_assets.defs.destinations import ASSET_INVENTORY_COPY, INTAKE_COPY, Destination
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
 from iam_assets.defs.sink_resources import EventSinkResource
-from iam_assets.ocsf import profiles, rules
+from iam_assets.ocsf import asset_item_rules, profiles, rules
 from iam_assets.ocsf.rules import Problem
 
 WARN, ERROR = dg.AssetCheckSeverity.WARN, dg.AssetCheckSeverity.ERROR
@@ -94,6 +94,15 @@ def ocsf_event_size(
 ) -> dg.AssetCheckResult:
     found = rules.event_sizes(ocsf_user_inventory, intake.max_event_bytes)
     return summarise("ocsf_event_size", found, "size", len(ocsf_user_inventory))
+
+
+def asset_items_valid(
+    sekoia_asset_items: dict, raw_iam_users: list[dict], asset_inventory: EventSinkResource
+) -> dg.AssetCheckResult:
+    items, held_back = sekoia_asset_items["records"], sekoia_asset_items["held_back"]
+    users = {user["UserId"]: user["UserName"] for user in raw_iam_users}
+    found = asset_item_rules.item_problems(items, held_back, users, asset_inventory.max_event_bytes)
+    return summarise("asset_items_valid", found, "asset item", len(items))
 
 
 CHECKS: tuple[CheckDeclaration, ...] = (
@@ -179,6 +188,18 @@ CHECKS: tuple[CheckDeclaration, ...] = (
         evaluate=ocsf_event_size,
         needs=INTAKE_COPY,
     ),
+    CheckDeclaration(
+        "asset_items_valid",
+        keys.ASSET_ITEMS,
+        "Every Asset inventory item is what Sekoia's SDK would send: valid in its model"
+        " (UserOCSFModel) and its exact dump, one per collected user (or held back, named),"
+        " user.uid unique, within the size limit. Blocking: nothing goes to the Asset API.",
+        ERROR,
+        blocking=True,
+        evaluate=asset_items_valid,
+        inputs={"raw_iam_users": dg.AssetIn(keys.RAW_USERS)},
+        needs=ASSET_INVENTORY_COPY,
+    ),
     # On every delivered copy; Dagster's freshness builder writes the description the UI shows.
     CheckDeclaration(
         "freshness_check",
@@ -200,7 +221,8 @@ def held_back_declaration(destination: Destination) -> CheckDeclaration | None:
         destination.asset_key,
         f"Every user was sent as one of the {destination.what}. A WARN names the users held"
         " back, each with why: one the destination's model cannot hold (an asset item needs a"
-        " creation time), or one over the size limit.",
+        " creation time), one over the size limit, or one the destination refused (with its"
+        " reason; the others were delivered).",
         WARN,
     )
 

@@ -45,6 +45,13 @@ def _send(
             f" {sink.max_event_bytes} bytes and were not sent:"
             f" {', '.join(item['user'] for item in report.skipped[:10])}"
         )
+    for refused in report.refused:
+        context.log.error(f"Refused by {sink.destination}: {refused['user']}: {refused['reason']}")
+    if report.unconfirmed:
+        context.log.warning(
+            f"{report.unconfirmed} {unit} accepted, their ingestion unconfirmed:"
+            f" {report.unconfirmed_why}"
+        )
     context.log.info(
         f"Delivered {report.delivered} {unit} to {sink.destination}"
         f" in {report.requests} request(s), {report.retries} retried"
@@ -53,6 +60,9 @@ def _send(
         destination.delivered_metadata: report.delivered,
         f"skipped_oversized_{unit}": len(report.skipped),
         "skipped": dg.MetadataValue.json(report.skipped[:100]),
+        f"refused_{unit}": len(report.refused),
+        f"unconfirmed_{unit}": report.unconfirmed,
+        "refused": dg.MetadataValue.json(report.refused[:100]),
         "batches": report.batches,
         "requests": report.requests,
         "retries": report.retries,
@@ -68,7 +78,10 @@ def deliver(
 ) -> dg.MaterializeResult:
     """Build the destination's payload from ``source``, send it, and say what went: counts,
     receipts, and (for a destination that can hold users back) its completeness check."""
-    records, held_back = destination.payload(source)
+    if destination.checked_payload is not None:  # built and checked upstream
+        records, held_back = source["records"], source["held_back"]
+    else:
+        records, held_back = destination.payload(source)
     for user in held_back:
         context.log.error(f"Not sent to {destination.name}: {user['user']}: {user['reason']}")
     sink = getattr(context.resources, destination.resource_key).sink(context.run.run_id)
@@ -79,10 +92,17 @@ def deliver(
     if held_back_check is None:
         return dg.MaterializeResult(metadata=metadata)
     metadata["held_back_users"] = dg.MetadataValue.json(held_back)
-    not_sent = held_back + [
-        {"user": item["user"], "reason": f"{item['bytes']} bytes, over the limit"}
-        for item in report.skipped
-    ]
+    not_sent = (
+        held_back
+        + [
+            {"user": item["user"], "reason": f"{item['bytes']} bytes, over the limit"}
+            for item in report.skipped
+        ]
+        + [
+            {"user": item["user"], "reason": f"refused: {item['reason']}"}
+            for item in report.refused
+        ]
+    )
     return dg.MaterializeResult(
         metadata=metadata,
         check_results=[
@@ -112,7 +132,7 @@ def delivery_asset(destination: Destination, common: Mapping[str, Any]) -> dg.As
         key=destination.asset_key,
         description=destination.description,
         kinds=set(destination.kinds),
-        ins={"source": dg.AssetIn(destination.source)},
+        ins={"source": dg.AssetIn(destination.checked_payload or destination.source)},
         deps=guarded_by_events,
         required_resource_keys={destination.resource_key, "state"},
         check_specs=specs_on(destination.asset_key, destination),
@@ -120,8 +140,35 @@ def delivery_asset(destination: Destination, common: Mapping[str, Any]) -> dg.As
     )(copy)
 
 
+def payload_asset(destination: Destination, common: Mapping[str, Any]) -> dg.AssetsDefinition:
+    """The payload of ``destination`` as an asset of its own (``checked_payload``): what will be
+    sent, and the users held back, for the blocking checks on it to read before anything goes."""
+
+    def build(context: dg.AssetExecutionContext, source: Any) -> dg.Output:
+        records, held_back = destination.payload(source)
+        return dg.Output(
+            {"records": records, "held_back": held_back},
+            metadata={
+                destination.unit: len(records),
+                "held_back_users": dg.MetadataValue.json(held_back),
+            },
+        )
+
+    return dg.asset(
+        key=destination.checked_payload,
+        description=f"The {destination.what} to send to {destination.name}, one per user, and"
+        " the users held back; checked (blocking) before they are sent.",
+        kinds={"python"},
+        ins={"source": dg.AssetIn(destination.source)},
+        **common,
+    )(build)
+
+
 def build_delivery_assets(
     destinations: Sequence[Destination], common: Mapping[str, Any]
 ) -> list[dg.AssetsDefinition]:
-    """A leaf per chosen destination."""
-    return [delivery_asset(destination, common) for destination in destinations]
+    """A leaf per chosen destination, after its checked payload when it has one."""
+    return [
+        *(payload_asset(d, common) for d in destinations if d.checked_payload is not None),
+        *(delivery_asset(destination, common) for destination in destinations),
+    ]

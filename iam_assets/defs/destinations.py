@@ -75,6 +75,9 @@ class Destination:
     what: str  # the same, as people say it ("OCSF events")
     kinds: frozenset[str] = frozenset({"sekoia"})
     held_back_check: str | None = None  # the check naming users the payload held back, if any
+    # The asset holding the payload, built from ``source`` before the leaf sends it, so that
+    # blocking checks on it guard the copy; None: the leaf builds its payload as it sends.
+    checked_payload: dg.AssetKey | None = None
 
     @property
     def delivered_metadata(self) -> str:
@@ -129,6 +132,10 @@ class SekoiaAssetInventoryResource(HttpSinkResource):
         " key would travel in clear text",
     )
     batch_items: int = Field(default=DEFAULT_BATCH_ITEMS, description="Items per request at most")
+    follow_tasks: bool = Field(
+        default=True,
+        description="Follow each accepted batch's ingestion task to its end (Task API)",
+    )
 
     @property
     def max_event_bytes(self) -> int:
@@ -141,6 +148,7 @@ class SekoiaAssetInventoryResource(HttpSinkResource):
             self.connector_uuid,
             allow_http=self.allow_http,
             batch_items=self.batch_items,
+            follow_tasks=self.follow_tasks,
             **self.retry_settings(),
         )
 
@@ -196,6 +204,7 @@ ASSET_INVENTORY_COPY = Destination(
     unit="items",
     what="asset items",
     held_back_check="asset_items_complete",
+    checked_payload=keys.ASSET_ITEMS,
 )
 
 # The registry, in the order leaves are listed; the first is the default destination.

@@ -10,6 +10,8 @@ OWNERS = ["team:security"]
 RAW_USERS = dg.AssetKey("raw_iam_users")
 ENRICHED_USERS = dg.AssetKey("enriched_iam_users")
 OCSF_EVENTS = dg.AssetKey("ocsf_user_inventory")
+# The Asset inventory's items, built and checked before they are sent (destinations.py).
+ASSET_ITEMS = dg.AssetKey("sekoia_asset_items")
 
 # The AWS account of a run partitioned by account (Dagster's own tag, on UI and backfill runs).
 PARTITION_TAG = "dagster/partition"

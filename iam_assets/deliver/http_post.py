@@ -1,4 +1,5 @@
-"""One HTTP POST with a hard deadline and no redirects (stdlib ``http.client``, no Dagster here).
+"""One HTTP POST (or GET) with a hard deadline and no redirects (stdlib ``http.client``, no
+Dagster here).
 
 Why not ``requests``: its timeout bounds each socket read, not the exchange, so an answer that
 trickles one byte at a time holds a run for ever; and it follows redirects, with the headers
@@ -84,7 +85,14 @@ def _connection(parts: SplitResult, timeout: float) -> http.client.HTTPConnectio
     return connection
 
 
-def post(url: str, body: bytes, headers: Mapping[str, str], *, deadline: float) -> Answer:
+def get(url: str, headers: Mapping[str, str], *, deadline: float) -> Answer:
+    """GET ``url`` as ``post`` posts: the whole answer within ``deadline``, no redirect."""
+    return post(url, b"", headers, deadline=deadline, method="GET")
+
+
+def post(
+    url: str, body: bytes, headers: Mapping[str, str], *, deadline: float, method: str = "POST"
+) -> Answer:
     """POST ``body`` and read the whole answer within ``deadline`` seconds, or raise
     ``TransportError``. Redirects are returned as they are, never followed."""
     parts = urlsplit(url)
@@ -103,7 +111,7 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, deadline: float) 
     watchdog.daemon = True
     watchdog.start()
     try:
-        connection.request("POST", target, body=body, headers=dict(headers))
+        connection.request(method, target, body=body or None, headers=dict(headers))
         response = connection.getresponse()
         if (response.length or 0) > MAX_ANSWER_BYTES:
             raise TransportError(f"an answer larger than {MAX_ANSWER_BYTES} bytes")

@@ -38,6 +38,11 @@ class DeliveryReport:
     bytes_sent: int = 0
     bytes_uncompressed: int = 0
     receipts: list[str] = field(default_factory=list)  # to follow the delivery: API task ids
+    # refused one by one by the destination, named: {"user", "reason"} (the others delivered)
+    refused: list[dict[str, str]] = field(default_factory=list)
+    # accepted, but whether they were ingested could not be learnt (and why)
+    unconfirmed: int = 0
+    unconfirmed_why: str = ""
 
 
 class EventSink(Protocol):

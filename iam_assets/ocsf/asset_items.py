@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from iam_assets.analysis.kpis import risk_score
 from iam_assets.analysis.records import EnrichedUser
+from iam_assets.collect.records import iso_utc
 from iam_assets.ocsf.sekoia_profile import (
     CLASS_ATTRIBUTES,
     OCSF_VERSION,
@@ -30,6 +32,74 @@ ACCOUNT_TYPE_ID = 10
 ACCOUNT_TYPE = "AWS Account"
 # UserTypeId: 1 "User", 2 "Admin" (the model's enum; the page's table has no user type).
 USER_TYPES = {False: (1, "User"), True: (2, "Admin")}
+# The one enrichment an item carries: what IAM tells about the user's sign-in and credentials.
+ENRICHMENT_NAME = "AWS IAM"
+# risk_score (analysis/kpis.py, the riskiest users' score) -> the model's RiskLevelId: the first
+# row whose floor the score reaches. Admin alone (50) is High; an admin with console access
+# without MFA (80) is Critical; one who can become admin (40), or console without MFA (30), is
+# Medium; an old or unused key alone (10, 15, 25) is Low; nothing found (0) is Info.
+RISK_LEVELS = (
+    (80, 4, "Critical"),
+    (50, 3, "High"),
+    (30, 2, "Medium"),
+    (1, 1, "Low"),
+    (0, 0, "Info"),
+)
+
+
+def risk(user: EnrichedUser) -> tuple[int, int, str] | None:
+    """``(risk_score, risk_level_id, risk_level)``, or ``None`` when a verdict the score weighs
+    most is unknown (admin, can become admin, console without MFA): the score would then be a
+    floor that could rank a user lower than they are."""
+    privilege_known = user["is_admin"] is True or (
+        user["is_admin"] is False and user["can_become_admin"] is not None
+    )
+    if not privilege_known or user["console_without_mfa"] is None:
+        return None
+    score = risk_score(user)
+    level_id, level = next((i, name) for floor, i, name in RISK_LEVELS if score >= floor)
+    return score, level_id, level
+
+
+def is_enabled(user: EnrichedUser) -> bool | None:
+    """Whether the user can sign in or call AWS at all: console access or any active credential
+    (access key, signing certificate, SSH key, service-specific credential). ``None`` when none
+    is known to be usable and one of them is unknown."""
+    counts = (
+        user["active_access_keys"],
+        user["active_signing_certificates"],
+        user["active_ssh_keys"],
+        user["active_service_credentials"],
+    )
+    facts = [user["is_console_user"], *(None if n is None else n > 0 for n in counts)]
+    if any(fact is True for fact in facts):
+        return True
+    return False if all(fact is False for fact in facts) else None
+
+
+def _groups(user: EnrichedUser) -> list[dict[str, Any]] | None:
+    if user["group_details"] is None:
+        return None
+    groups = []
+    for detail in user["group_details"]:
+        group: dict[str, Any] = {"name": detail["name"]}
+        if detail["arn"] is not None:
+            group["uid"] = detail["arn"]
+        if detail["policies"] is not None:
+            group["privileges"] = detail["policies"]
+        groups.append(group)
+    return groups
+
+
+def _enrichments(user: EnrichedUser) -> list[dict[str, Any]] | None:
+    data: dict[str, Any] = {}
+    enabled = is_enabled(user)
+    if enabled is not None:
+        data["is_enabled"] = enabled
+    last_logon = iso_utc(user["password_last_used_at"])
+    if last_logon is not None:
+        data["last_logon"] = last_logon
+    return [{"name": ENRICHMENT_NAME, "data": data}] if data else None
 
 
 def asset_item(user: EnrichedUser) -> dict[str, Any]:
@@ -54,9 +124,16 @@ def asset_item(user: EnrichedUser) -> dict[str, Any]:
         person["has_mfa"] = bool(user["has_mfa"])
     if user["is_admin"] is not None:
         person["type_id"], person["type"] = USER_TYPES[bool(user["is_admin"])]
-    if user["groups"] is not None:
-        person["groups"] = [{"name": name} for name in user["groups"]]
-    return {
+    groups = _groups(user)
+    if groups is not None:
+        person["groups"] = groups
+    if user["account_id"] is not None:
+        # Organization.name is required and IAM names no account without another call: the id.
+        person["org"] = {"name": user["account_id"], "uid": user["account_id"]}
+    scored = risk(user)
+    if scored is not None:
+        person["risk_score"], person["risk_level_id"], person["risk_level"] = scored
+    item: dict[str, Any] = {
         **CLASS_ATTRIBUTES,
         "time": created,
         "metadata": {
@@ -65,6 +142,10 @@ def asset_item(user: EnrichedUser) -> dict[str, Any]:
         },
         "user": person,
     }
+    enrichments = _enrichments(user)
+    if enrichments is not None:
+        item["enrichments"] = enrichments
+    return item
 
 
 def asset_items(users: Iterable[EnrichedUser]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
@@ -102,6 +183,58 @@ ASSET_ITEM_MAPPING: tuple[MappingRow, ...] = (
     ),
     MappingRow("(same)", "user.type", '"Admin" or "User", as `user.type_id`'),
     MappingRow("Groups[].GroupName", "user.groups[].name", "`[]` when none; absent when unknown"),
+    MappingRow(
+        "Groups[].Arn (GroupDetailList, or ListGroupsForUser)",
+        "user.groups[].uid",
+        "the group's ARN; absent when unknown",
+    ),
+    MappingRow(
+        "Groups[]: AttachedManagedPolicies, GroupPolicyList (or ListAttachedGroupPolicies,"
+        " ListGroupPolicies)",
+        "user.groups[].privileges",
+        "the group's managed and inline policy names, sorted; absent when either is unknown",
+    ),
+    MappingRow(
+        "Arn (its account id)",
+        "user.org.uid",
+        "the AWS account id; absent when the ARN holds none",
+    ),
+    MappingRow(
+        "Arn (its account id)",
+        "user.org.name",
+        "the account id too: the model requires a name, and IAM tells none without another"
+        " call (the account alias, or Organizations), which is not made",
+    ),
+    MappingRow(
+        "enriched `is_admin`, `can_become_admin`, `console_without_mfa`, keys, unknown fields",
+        "user.risk_score",
+        "the riskiest users' score (docs/operations.md): admin 50, can become admin 40, console"
+        " without MFA 30, old key 15, unused key 10, something unread 5; absent when admin, can"
+        " become admin or console without MFA is unknown",
+    ),
+    MappingRow(
+        "(same)",
+        "user.risk_level_id",
+        "from `user.risk_score`: 80+ 4 Critical, 50+ 3 High, 30+ 2 Medium, 1+ 1 Low, 0 0 Info",
+    ),
+    MappingRow("(same)", "user.risk_level", "the name of `user.risk_level_id`"),
+    MappingRow(
+        "(where the data comes from)",
+        "enrichments[].name",
+        f'always `"{ENRICHMENT_NAME}"`: one enrichment, present when its data holds a value',
+    ),
+    MappingRow(
+        "ConsoleAccessEnabled, AccessKeys, SigningCertificates, SSHPublicKeys,"
+        " ServiceSpecificCredentials",
+        "enrichments[].data.is_enabled",
+        "true when the console or any credential is active, false when none is; absent when"
+        " none is known active and one is unknown",
+    ),
+    MappingRow(
+        "PasswordLastUsed",
+        "enrichments[].data.last_logon",
+        "ISO 8601, UTC; absent when never used or unknown",
+    ),
     MappingRow("Arn", "user.account.uid", "the user's ARN"),
     MappingRow("UserName", "user.account.name", "as is"),
     constant_row(
@@ -122,3 +255,12 @@ NOT_IN_MODEL = (
     "user.tags",
     "cloud",
 )
+# The model's fields IAM cannot fill truthfully, and why (docs/mapping.md lists them).
+NOT_FILLED = {
+    "enrichments[].data.last_time_password_change": "the credential report's"
+    " password_last_changed is not collected: per-user calls cannot read it alike",
+    "enrichments[].data.bad_password_count, number_of_logons, external_device": "IAM does not"
+    " keep them",
+    "user.email_addr, display_name, domain, forward_addr, ldap_person": "IAM users have none",
+    "user.groups[].desc": "IAM groups have no description",
+}

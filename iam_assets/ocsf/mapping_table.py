@@ -105,9 +105,12 @@ def _table(rows: tuple[MappingRow, ...]) -> str:
 def asset_items_markdown() -> str:
     """The items of the Asset inventory destination, and the page's fields they cannot carry."""
     left_out = ", ".join(f"`{path}`" for path in asset_items.NOT_IN_MODEL)
+    not_filled = "\n".join(f"- `{path}`: {why}." for path, why in asset_items.NOT_FILLED.items())
     return (
         _table(asset_items.ASSET_ITEM_MAPPING)
         + f"\nNot sent as asset items, the model having no place for them: {left_out}.\n"
+        + "\nThe model's fields left empty, IAM being unable to fill them truthfully:\n\n"
+        + f"{not_filled}\n"
     )
 
 

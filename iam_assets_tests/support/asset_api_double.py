@@ -22,9 +22,24 @@ and each rule below cites the file it comes from:
   it would coerce is something the SDK never sends, so it is refused (400) rather than silently
   dropped as pydantic would.
 
+* What a 2xx says: ``sekoia_automation/asset_connector/async_connector.py``
+  ``push_assets_to_sekoia``: "The push endpoint returns the task tracking the ingestion of the
+  assets. Older platforms ... return nothing" - ``{"task_id": ...}`` or ``{}``; nothing in the SDK
+  reads accepted or rejected counts or indexes from it (an item's fate after a 2xx is the task's,
+  ``wait_for_push_task``), so this double never answers any. ``accept_with = 202`` answers
+  HTTP's "accepted for processing" with the same body (the SDK itself only knows 200).
+* The task: ``mixin.py`` ``task_endpoint`` (``GET {base}/api/v1/tasks/{task_id}``, same bearer
+  key), ``utils.py`` ``TASK_PENDING_STATUSES`` (``PENDING``, ``RUNNING``), ``async_connector.py``
+  ``_log_task_outcome``: ``FINISHED`` is success, any other terminal ``status`` a failure with the
+  task's ``error``. ``fail_next_task(error)`` makes the next accepted batch's task end
+  ``FAILED`` (its items are then not stored: 200 with rejections, as the API tells them);
+  ``tasks_readable = False`` answers 403, as to a key without that permission.
+
 Faults on demand, as the API would produce them: ``fail_next(status, times, headers)`` (e.g.
 500, 429 with ``Retry-After``), ``drop_next(times)`` (the connection closes, no answer), and
-``pass_next(times)`` to aim the faults queued after it at a later batch.
+``pass_next(times)`` to aim the faults queued after it at a later batch. ``refuse_user(name)``
+refuses, 422 with the SDK's error body (``message``, ``code``), every request holding that
+user's item, as the API refuses an item it cannot ingest: the rest of the batch is not stored.
 """
 
 from __future__ import annotations
@@ -42,6 +57,7 @@ from sekoia_automation_models.ocsf.user import UserOCSFModel
 from iam_assets_tests.support.loopback import Answer, LoopbackServer
 
 PATH_PREFIX = "/api/v2/asset-management/asset-connector/"
+TASK_PREFIX = "/api/v1/tasks/"
 JSON = {"Content-Type": "application/json"}
 
 
@@ -68,12 +84,18 @@ class AssetApiDouble(LoopbackServer):
     connector: str = field(default_factory=lambda: str(uuid.uuid4()))
     max_items: int = 100
     with_task_id: bool = True  # False: the answer of older platforms, ``{}``
+    accept_with: int = 200  # or 202
+    refused_users: dict[str, int] = field(default_factory=dict)  # user.name -> status
+    tasks_readable: bool = True
+    not_ingested: list[dict[str, Any]] = field(default_factory=list)  # accepted, task failed
     items: list[dict[str, Any]] = field(default_factory=list)
     pushes: list[Push] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # (status, headers): status 0 serves the request normally, None drops the connection.
         self._faults: deque[tuple[int | None, dict[str, str]]] = deque()
+        self._task_plans: deque[list[dict[str, str]]] = deque()  # for the next accepted batches
+        self._tasks: dict[str, deque[dict[str, str]]] = {}
         self._lock = threading.Lock()
         self._serve()
 
@@ -86,6 +108,36 @@ class AssetApiDouble(LoopbackServer):
         batch."""
         with self._lock:
             self._faults.extend([(0, {})] * times)
+
+    def refuse_user(self, name: str, status: int = 422) -> None:
+        """Refuse (``status``) every request holding the item of the user called ``name``."""
+        with self._lock:
+            self.refused_users[name] = status
+
+    def fail_next_task(
+        self, error: str, status: str = "FAILED", pending: int = 1, after: int = 0
+    ) -> None:
+        """After ``after`` batches ingested, the next accepted batch's task: ``pending`` polls
+        ``RUNNING``, then ``status`` with ``error``."""
+        with self._lock:
+            self._task_plans.extend([[{"status": "FINISHED"}]] * after)
+            plan = [{"status": "RUNNING"}] * pending + [{"status": status, "error": error}]
+            self._task_plans.append(plan)
+
+    def answer_get(self, path: str, headers: dict[str, str]) -> Answer:
+        task_id = path.removeprefix(TASK_PREFIX) if path.startswith(TASK_PREFIX) else None
+        with self._lock:
+            steps = self._tasks.get(task_id or "")
+            if headers.get("authorization") != f"Bearer {self.key}":
+                status, body = 401, {"message": "missing or invalid API key", "code": "E401"}
+            elif not self.tasks_readable:
+                status, body = 403, {"message": "forbidden", "code": "E403"}
+            elif steps is None:
+                status, body = 404, {"message": "task not found", "code": "E404"}
+            else:
+                step = steps.popleft() if len(steps) > 1 else steps[0]
+                status, body = 200, {"uuid": task_id, **step}
+        return status, dict(JSON), json.dumps(body).encode()
 
     def drop_next(self, times: int = 1) -> None:
         with self._lock:
@@ -113,11 +165,17 @@ class AssetApiDouble(LoopbackServer):
             self._log(connector, headers, refusal.status, 0)
             body = {"message": str(refusal), "code": refusal.code}
             return refusal.status, dict(JSON), json.dumps(body).encode()
+        answer: dict[str, str] = {}
         with self._lock:
-            self.items.extend(items)
-            self.pushes.append(Push(connector, headers, 200, len(items)))
-        answer = {"task_id": str(uuid.uuid4())} if self.with_task_id else {}
-        return 200, dict(JSON), json.dumps(answer).encode()
+            plan = [{"status": "FINISHED"}]
+            if self.with_task_id:
+                answer["task_id"] = str(uuid.uuid4())
+                plan = self._task_plans.popleft() if self._task_plans else plan
+                self._tasks[answer["task_id"]] = deque(plan)
+            ingested = plan[-1]["status"] == "FINISHED"
+            (self.items if ingested else self.not_ingested).extend(items)
+            self.pushes.append(Push(connector, headers, self.accept_with, len(items)))
+        return self.accept_with, dict(JSON), json.dumps(answer).encode()
 
     def _accept(self, connector: str, headers: dict[str, str], raw: bytes) -> list[dict[str, Any]]:
         if connector != self.connector:
@@ -145,6 +203,10 @@ class AssetApiDouble(LoopbackServer):
             problem = model_problem(item)
             if problem:
                 raise Refused(400, "VALIDATION_ERROR", f"items[{index}]: {problem}")
+            status = self.refused_users.get(item["user"]["name"])
+            if status is not None:
+                name = item["user"]["name"]
+                raise Refused(status, "UNPROCESSABLE", f"items[{index}]: user {name} refused")
         return items
 
     def _log(self, connector: str, headers: dict[str, str], status: int | None, items: int) -> None:

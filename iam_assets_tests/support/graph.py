@@ -44,8 +44,9 @@ def materialize_graph(
             backoff_initial=0.05,
         )
     assets = ASSETS if asset_api is None else build_assets(destinations=DESTINATIONS)
+    checks = CHECKS if asset_api is None else build_checks(destinations=DESTINATIONS)
     return dg.materialize(
-        [*assets, *CHECKS],
+        [*assets, *checks],
         instance=instance,
         raise_on_error=raise_on_error,
         resources={

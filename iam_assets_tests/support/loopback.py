@@ -24,7 +24,8 @@ def drop(handler: BaseHTTPRequestHandler) -> None:
 
 
 class LoopbackServer:
-    """Answers every POST with ``self.answer(path, lower-cased headers, body)``."""
+    """Answers every POST with ``self.answer(path, lower-cased headers, body)``, every GET with
+    ``self.answer_get(path, lower-cased headers)``."""
 
     def _serve(self, tls: ssl.SSLContext | None = None) -> None:
         """Serve plain HTTP, or HTTPS with ``tls`` (a server context holding its certificate)."""
@@ -45,7 +46,13 @@ class LoopbackServer:
                     drop(self)
                     return
                 body = self.rfile.read(length)
-                result = owner.answer(self.path, headers, body)
+                self._reply(owner.answer(self.path, headers, body))
+
+            def do_GET(self) -> None:
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                self._reply(owner.answer_get(self.path, headers))
+
+            def _reply(self, result: Answer | Misbehaviour) -> None:
                 if callable(result):
                     result(self)
                     return
@@ -75,6 +82,10 @@ class LoopbackServer:
 
     def answer(self, path: str, headers: dict[str, str], body: bytes) -> Answer | Misbehaviour:
         raise NotImplementedError
+
+    def answer_get(self, path: str, headers: dict[str, str]) -> Answer | Misbehaviour:
+        """A GET; a double that serves none answers 405."""
+        return 405, {"Allow": "POST"}, b""
 
     @property
     def url(self) -> str:
