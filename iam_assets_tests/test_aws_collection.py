@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from iam_assets.analysis import enrich
 from iam_assets.collect import collector
+from iam_assets.collect.account_settings import ACCOUNT_ACTIONS
 from iam_assets.collect.client import IAMCollectionError, build_iam_client
 from iam_assets.collect.collector import collect_users
 from iam_assets.collect.credential_report import FIELD_COLUMNS
@@ -194,13 +195,14 @@ def test_policy_document_grants_every_call_of_every_strategy(iam_admin, iam_prox
     # Bulk: its three APIs, plus the per-user lists neither holds (SSH keys, MFA devices of
     # the users with MFA, every user's service credentials in one listing); the report's root
     # row and certificate times spare GetAccountSummary and ListSigningCertificates here.
-    assert called["bulk"] == set(collector.BULK_ACTIONS) | {
+    # Both: the account-wide reads of the controls (password policy, virtual MFA devices).
+    assert called["bulk"] == set(collector.BULK_ACTIONS) | set(ACCOUNT_ACTIONS) | {
         "iam:ListSSHPublicKeys",
         "iam:ListMFADevices",
         "iam:ListServiceSpecificCredentials",
     }
     assert set(collector.ALSO_CALLED_BY_BULK) <= set(collector.PER_USER_ACTIONS)
-    assert called["per_user"] == set(collector.PER_USER_ACTIONS)
+    assert called["per_user"] == set(collector.PER_USER_ACTIONS) | set(ACCOUNT_ACTIONS)
     assert called["bulk"] | called["per_user"] == granted == set(collector.IAM_ACTIONS)
     assert all(statement["Effect"] == "Allow" for statement in policy["Statement"])
 
@@ -216,6 +218,7 @@ def test_minimum_policy_is_the_seed_list_and_covers_the_per_user_strategy():
         "iam:GetPolicyVersion",
     }
     assert not set(collector.BULK_ACTIONS) & granted
+    assert not set(ACCOUNT_ACTIONS) & granted  # the controls' reads: then not evaluated
     assert len(granted) == 20  # the Sekoia.io connector page's list, unchanged
 
 

@@ -2,9 +2,10 @@
 
 This module chooses the strategy (``bulk.py`` or ``per_user.py``), falls back from bulk to
 per-user calls when the bulk APIs are denied, reads the root user (the credential report's
-``<root_account>`` row, else ``GetAccountSummary``) and says in a ``CollectionResult`` what was
-read and how. The collector makes only read-only IAM calls, all listed in ``IAM_ACTIONS`` and in the
-checked-in policy document ``iam_assets/collect/iam_policy.json``. Two rules keep the inventory
+``<root_account>`` row, else ``GetAccountSummary``) and what the account-level controls read
+(``account_settings``), and says in a ``CollectionResult`` what was read and how. The
+collector makes only read-only IAM calls, all listed in ``IAM_ACTIONS`` and in the checked-in
+policy document ``iam_assets/collect/iam_policy.json``. Two rules keep the inventory
 honest:
 
 * a user deleted while we read it (``NoSuchEntity``) is dropped, with a note;
@@ -22,6 +23,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from iam_assets.collect.account_settings import (
+    ACCOUNT_ACTIONS,
+    AccountSettings,
+    read_account_settings,
+)
 from iam_assets.collect.bulk import (
     ALSO_CALLED_BY_BULK,
     BULK_ACTIONS,
@@ -37,7 +43,7 @@ from iam_assets.collect.root_account import root_from_summary
 __all__ = ["ALSO_CALLED_BY_BULK", "CollectionResult", "IAMUserCollector", "collect_users"]
 
 # Every IAM action the collector can call: the recommended policy grants exactly these.
-IAM_ACTIONS: tuple[str, ...] = BULK_ACTIONS + PER_USER_ACTIONS
+IAM_ACTIONS: tuple[str, ...] = BULK_ACTIONS + PER_USER_ACTIONS + ACCOUNT_ACTIONS
 STRATEGIES = ("auto", "bulk", "per_user")
 
 
@@ -62,6 +68,8 @@ class CollectionResult:
     # The root user: from the credential report's <root_account> row, else GetAccountSummary;
     # always set by a collection (Source "unknown" when nothing could be read).
     root_account: RootAccount | None = None
+    # The password policy and the root user's virtual MFA, for the account-level controls.
+    account_settings: AccountSettings | None = None
 
     @property
     def unknown_fields(self) -> Counter[str]:
@@ -140,6 +148,7 @@ class IAMUserCollector:
                 started, f"bulk APIs not granted ({denied}): per-user calls"
             )
         root = read.root or root_from_summary(self._calls)
+        settings = read_account_settings(self._calls)
         return CollectionResult(
             users=read.users,
             strategy="bulk",
@@ -153,11 +162,13 @@ class IAMUserCollector:
             not_read=NOT_READ_BY_BULK + tuple(sorted(self._skipped)),
             throttle_waits=self._calls.throttle_waits,
             root_account=root,
+            account_settings=settings,
         )
 
     def _collect_per_user(self, started: float, reason: str) -> CollectionResult:
         users, dropped = self._per_user.read_many(self._per_user.list_users())
         root = root_from_summary(self._calls)
+        settings = read_account_settings(self._calls)
         return CollectionResult(
             users=users,
             strategy="per_user",
@@ -168,6 +179,7 @@ class IAMUserCollector:
             not_read=NOT_READ_PER_USER + tuple(sorted(self._skipped)),
             seconds=time.monotonic() - started,
             root_account=root,
+            account_settings=settings,
         )
 
 
