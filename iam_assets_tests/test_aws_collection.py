@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from iam_assets.analysis import enrich
 from iam_assets.collect import collector
+from iam_assets.collect.account_settings import ACCOUNT_ACTIONS
 from iam_assets.collect.client import IAMCollectionError, build_iam_client
 from iam_assets.collect.collector import collect_users
 from iam_assets.collect.credential_report import FIELD_COLUMNS
@@ -201,9 +202,10 @@ def test_policy_document_grants_every_call_of_every_strategy(iam_admin, iam_prox
     # Bulk: its account-wide APIs, plus the per-user lists none holds (SSH keys, MFA devices
     # of the users with MFA: with no earlier read to carry) and every user's service
     # credentials in one listing; the report's root row and certificate times spare
-    # GetAccountSummary and ListSigningCertificates here. CloudTrail's history is the one call
+    # GetAccountSummary and ListSigningCertificates here. Both: the account-wide reads of the
+    # controls (password policy, virtual MFA devices). CloudTrail's history is the one call
     # beside IAM.
-    assert called["bulk"] == set(collector.BULK_ACTIONS) | {
+    assert called["bulk"] == set(collector.BULK_ACTIONS) | set(ACCOUNT_ACTIONS) | {
         "iam:ListSSHPublicKeys",
         "iam:ListMFADevices",
         "iam:ListServiceSpecificCredentials",
@@ -211,7 +213,7 @@ def test_policy_document_grants_every_call_of_every_strategy(iam_admin, iam_prox
     with_mfa = [u for u in DEMO_USERS if u.mfa and not u.deactivate_mfa]
     assert iam_proxy.actions["ListMFADevices"] == len(with_mfa)  # no earlier read to carry
     assert set(collector.ALSO_CALLED_BY_BULK) <= set(collector.PER_USER_ACTIONS)
-    assert called["per_user"] == set(collector.PER_USER_ACTIONS)
+    assert called["per_user"] == set(collector.PER_USER_ACTIONS) | set(ACCOUNT_ACTIONS)
     assert called["bulk"] | called["per_user"] | set(collector.CHANGE_HISTORY_ACTIONS) == granted
     assert granted == set(collector.IAM_ACTIONS) | set(collector.CHANGE_HISTORY_ACTIONS)
     assert all(statement["Effect"] == "Allow" for statement in policy["Statement"])
@@ -228,6 +230,7 @@ def test_minimum_policy_is_the_seed_list_and_covers_the_per_user_strategy():
         "iam:GetPolicyVersion",
     }
     assert not set(collector.BULK_ACTIONS) & granted
+    assert not set(ACCOUNT_ACTIONS) & granted  # the controls' reads: then not evaluated
     assert len(granted) == 20  # the Sekoia.io connector page's list, unchanged
 
 

@@ -170,10 +170,13 @@ def test_a_bad_event_fails_its_check_and_blocks_delivery(intake, state):
 
 def test_every_check_of_the_graph_is_the_one_its_table_row_declares():
     """Name, asset, description and blocking come from checks.CHECKS (or, for a copy's held-back
-    check, from its destination's row): nothing is declared anywhere else."""
+    check, from its destination's row; for a control, from the controls table): nothing is
+    declared anywhere else."""
+    from iam_assets.analysis.control_types import ControlSettings
     from iam_assets.defs import checks
     from iam_assets.defs.aws_resource import IAMResource
     from iam_assets.defs.code_location import build_definitions
+    from iam_assets.defs.control_checks import control_specs
     from iam_assets.defs.destinations import DESTINATIONS
 
     defs = build_definitions(
@@ -187,9 +190,15 @@ def test_every_check_of_the_graph_is_the_one_its_table_row_declares():
     held_back = {d.held_back_check: checks.held_back_declaration(d) for d in DESTINATIONS}
     held_back.pop(None, None)
     leaves = {destination.asset_key for destination in DESTINATIONS}
-    # Every row once, but the freshness row once per copy.
-    assert len(specs) == len(checks.CHECKS) - 1 + len(held_back) + len(DESTINATIONS)
+    controls = {spec.name: spec for spec in control_specs(ControlSettings())}
+    # Every row once, but the freshness row once per copy; every control once.
+    assert len(specs) == (
+        len(checks.CHECKS) - 1 + len(held_back) + len(DESTINATIONS) + len(controls)
+    )
     for spec in specs:
+        if spec.name in controls:
+            assert spec == controls[spec.name] and not spec.blocking
+            continue
         declared = held_back.get(spec.name) or checks.declared(spec.name)
         assert spec.blocking == declared.blocking, spec.name
         if declared.asset is None:

@@ -486,6 +486,8 @@ def test_strict_events_carry_the_credential_facts_and_validate():
         "permissions_boundary": BOUNDARY,
         "admin_reasons": ["no policy allows iam:CreateUser on *"],
         "can_become_admin": False,
+        # a console user's key never used, one unused 200 days, two active, one 400 days old
+        "failed_controls": ["cis_1_11", "iam_22", "iam_8", "cis_1_13", "iam_3"],
     }
     assert validate_strict([event], now=NOW.timestamp()) == []
 

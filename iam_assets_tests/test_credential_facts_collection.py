@@ -210,6 +210,7 @@ ROOT = RootUser(
     access_keys=(True, False),
     certificates=(True,),
     password_last_used=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+    key_last_used=datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
 )
 
 
@@ -222,6 +223,8 @@ def test_the_root_user_from_the_report_and_from_the_account_summary(iam_admin, i
         "ActiveAccessKeys": 1,  # one active, one inactive
         "ActiveSigningCertificates": 1,
         "PasswordLastUsed": "2026-03-01T09:00:00Z",
+        "AccessKeysPresent": True,
+        "AccessKeyLastUsed": "2026-03-02T10:00:00Z",
         "Source": "credential report",
         "UnknownFields": {},
     }
@@ -233,9 +236,13 @@ def test_the_root_user_from_the_report_and_from_the_account_summary(iam_admin, i
         "ActiveAccessKeys": None,
         "ActiveSigningCertificates": None,
         "PasswordLastUsed": None,
+        "AccessKeysPresent": True,  # present, active or not: what the root-key control reads
+        "AccessKeyLastUsed": None,
         "Source": "GetAccountSummary",
         "UnknownFields": {
             "PasswordLastUsed": "GetAccountSummary does not tell the root password's last use",
+            "AccessKeyLastUsed": "GetAccountSummary does not tell the root access keys' last"
+            " use",
             "ActiveAccessKeys": "GetAccountSummary says AccountAccessKeysPresent=1: some exist,"
             " active or not",
             "ActiveSigningCertificates": "GetAccountSummary says"
@@ -271,7 +278,10 @@ def test_a_denied_account_summary_leaves_the_root_user_unknown(iam_admin, iam_pr
     iam_proxy.fail("GetAccountSummary")
     root = collect(iam_proxy, "per_user").root_account
     assert root["Source"] == "unknown"
-    facts = ("MFAActive", "ActiveAccessKeys", "ActiveSigningCertificates", "PasswordLastUsed")
+    facts = (
+        *("MFAActive", "ActiveAccessKeys", "ActiveSigningCertificates", "PasswordLastUsed"),
+        *("AccessKeysPresent", "AccessKeyLastUsed"),
+    )
     assert all(root[fact] is None for fact in facts)  # never False nor 0
     assert root["UnknownFields"] == dict.fromkeys(facts, "AccessDenied on iam:GetAccountSummary")
 
@@ -378,6 +388,8 @@ def test_the_root_row_is_read_by_header_and_an_unreadable_value_is_unknown():
         "ActiveAccessKeys": 1,
         "ActiveSigningCertificates": 0,
         "PasswordLastUsed": "2026-02-03T04:05:06Z",
+        "AccessKeysPresent": True,
+        "AccessKeyLastUsed": None,  # never used (N/A)
         "Source": "credential report",
         "UnknownFields": {},
     }

@@ -10,7 +10,7 @@ from iam_assets.defs.destinations import INTAKE_COPY, SekoiaIntakeResource
 from iam_assets.defs.keys import GROUP
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
 from iam_assets.defs.settings import sink_resource_from_env
-from iam_assets_tests.support.graph import ASSETS, CHECKS
+from iam_assets_tests.support.graph import ASSETS, CHECKS, CONTROL_CHECKS
 
 GRAPH = ["raw_iam_users", "enriched_iam_users", "ocsf_user_inventory", "sekoia_user_inventory"]
 
@@ -38,6 +38,7 @@ def test_code_location_loads_the_whole_lineage(module):
         "security_relevant_changes",  # emitted by enriched_iam_users itself
         "change_tracking_state",  # likewise
         "freshness_check",  # no delivery for 26 hours
+        *CONTROL_CHECKS,  # the CIS / Security Hub controls, emitted by enriched_iam_users
     }
     sensors = {sensor.name for sensor in defs.sensors}
     assert sensors == {"check_failure_alerts", "run_failure_alerts", "delivery_freshness_sensor"}

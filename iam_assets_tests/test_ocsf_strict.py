@@ -147,6 +147,9 @@ STRICT_PROGRAMMATIC_EVENT = {
         "has_hardware_mfa": False,
         "admin_reasons": ["no policy allows iam:CreateUser on *"],
         "can_become_admin": False,
+        # no MFA, two active keys, one created years ago; the keys' use is not on the page
+        "failed_controls": ["iam_19", "cis_1_13", "iam_3"],
+        "controls_not_evaluated": ["iam_22", "iam_8"],
         "unknown_attributes": SEED_UNKNOWN_CREDENTIAL_FACTS,
     },
     "cloud": {
@@ -177,6 +180,8 @@ def test_console_seed_user_maps_to_a_valid_strict_event():
         "has_hardware_mfa": False,
         "admin_reasons": ["no policy allows iam:CreateUser on *"],
         "can_become_admin": False,
+        "failed_controls": ["iam_22", "iam_8", "iam_3"],  # last sign-in and key from 2025
+        "controls_not_evaluated": ["cis_1_11"],  # whether its key was ever used
         "unknown_attributes": SEED_UNKNOWN_CREDENTIAL_FACTS,
     }
     assert validate_strict([event]) == []
@@ -273,6 +278,12 @@ def test_unknown_fields_go_to_unmapped_and_never_appear_as_null():
         "admin_reasons": [
             "the user's groups could not be listed (AccessDenied on iam:ListGroupsForUser)",
             "among the readable policies, no policy allows iam:CreateUser on *",
+        ],
+        "failed_controls": [],
+        # every control that reads what is unknown: not evaluated, never passed
+        "controls_not_evaluated": [
+            *("iam_5", "iam_19", "cis_1_11", "iam_22", "iam_8", "cis_1_13", "iam_3"),
+            *("iam_1", "iam_27"),
         ],
         "unknown_fields": ["Groups", "MFADevices"],
         "unknown_attributes": [
@@ -638,6 +649,9 @@ STRICT_FREE_FORM = {
     "unmapped.admin_reasons",
     "unmapped.can_become_admin",
     "unmapped.escalation_paths",
+    # the CIS / Security Hub controls (``analysis.controls``)
+    "unmapped.failed_controls",
+    "unmapped.controls_not_evaluated",
 }
 
 

@@ -13,7 +13,10 @@ from typing import Any, cast
 import pandas as pd
 
 from iam_assets.analysis import credentials
+from iam_assets.analysis.compliance import user_controls
+from iam_assets.analysis.control_types import ControlSettings
 from iam_assets.analysis.records import EnrichedUser, GroupDetail
+from iam_assets.analysis.user_controls import key_unused_days
 from iam_assets.analysis.user_privilege import PrivilegeAnalysis
 from iam_assets.collect.arns import account_id
 from iam_assets.collect.timestamps import to_utc
@@ -59,6 +62,9 @@ ENRICHED_COLUMNS: dict[str, str] = {
     "group_policies": "object",
     "unknown_fields": "object",
     "credentials": "object",
+    "key_unused_days": "Int64",
+    "failed_controls": "object",
+    "controls_not_evaluated": "object",
 }
 _TIMES = ("created_at", "password_last_used_at", "last_key_use_at")
 
@@ -122,9 +128,11 @@ def enrich_user(
     raw: Mapping[str, Any],
     now: datetime | None = None,
     privileges: PrivilegeAnalysis | None = None,
+    controls: ControlSettings | None = None,
 ) -> EnrichedUser:
     """One raw user -> one enriched record of plain Python values (``None`` = unknown);
-    ``privileges``: the inventory's analysis (one for this user alone if not given)."""
+    ``privileges``: the inventory's analysis (one for this user alone if not given);
+    ``controls``: the thresholds its failed controls are judged by (the standards' defaults)."""
     privilege = (privileges or PrivilegeAnalysis([raw])).of(raw)
     has_mfa = _mfa_active(raw)
     console = raw["ConsoleAccessEnabled"]
@@ -159,19 +167,27 @@ def enrich_user(
         "admin_reasons": privilege.admin_reasons,
         "can_become_admin": privilege.can_become_admin,
         "escalation_paths": privilege.escalation_paths,
+        "key_unused_days": key_unused_days(raw, now),
+        "failed_controls": [],
+        "controls_not_evaluated": [],
     }
+    failed, unjudged = user_controls(record, controls or ControlSettings(), now)
+    record["failed_controls"], record["controls_not_evaluated"] = failed, unjudged
     return record
 
 
 def enrich_users(
-    raw_users: Iterable[Mapping[str, Any]], now: datetime | None = None
+    raw_users: Iterable[Mapping[str, Any]],
+    now: datetime | None = None,
+    controls: ControlSettings | None = None,
 ) -> pd.DataFrame:
     """The enriched users table: one row per raw user, typed columns, sorted by user name."""
     now = now or datetime.now(UTC)
     raw_users = list(raw_users)
     privileges = PrivilegeAnalysis(raw_users)
     frame = pd.DataFrame(
-        [enrich_user(raw, now, privileges) for raw in raw_users], columns=list(ENRICHED_COLUMNS)
+        [enrich_user(raw, now, privileges, controls) for raw in raw_users],
+        columns=list(ENRICHED_COLUMNS),
     )
     for column in _TIMES:
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")

@@ -75,6 +75,13 @@ class EnrichedUser(TypedDict):
     unknown_fields: list[str]  # the raw fields whose read was denied
     # kind -> {identity: status, an MFA device's kind}, None unknown (``credentials.identities``)
     credentials: dict[str, dict[str, str] | None]
+    # The stalest active key's idle days: since its last use, or creation if never used; None:
+    # no active key, or unknown (``analysis.user_controls``)
+    key_unused_days: int | None
+    # The user-level controls (``analysis.controls``, by check name) the user fails, and those
+    # it could not be judged by (a fact unknown): never counted as passed
+    failed_controls: list[str]
+    controls_not_evaluated: list[str]
 
 
 class TrackedUser(TypedDict):

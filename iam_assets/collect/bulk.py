@@ -28,7 +28,7 @@ from iam_assets.collect.records import RawUser, RootAccount, iso_utc
 from iam_assets.collect.report_fetch import FetchedReport, ReportUnusable, fetch_report
 from iam_assets.collect.timestamps import to_utc
 from iam_assets.collect.trail_changes import TrailChanges, read_changes
-from iam_assets.collect.virtual_mfa import read_virtual_mfa
+from iam_assets.collect.virtual_mfa import VirtualMFA, read_virtual_mfa
 
 # Two APIs that hold almost every field of every user at once.
 BULK_ACTIONS: tuple[str, ...] = (
@@ -36,7 +36,6 @@ BULK_ACTIONS: tuple[str, ...] = (
     "iam:GenerateCredentialReport",
     "iam:GetCredentialReport",
     "iam:ListPolicies",
-    "iam:ListVirtualMFADevices",
 )
 # Per-user actions the bulk strategy also calls (the last only when the report has no root row).
 ALSO_CALLED_BY_BULK: tuple[str, ...] = (
@@ -74,6 +73,7 @@ class BulkRead:
     report_rows_rejected: dict[str, str]  # user -> why their report row was not used
     root: RootAccount | None  # the report's <root_account> row; None when it has none
     freshness: Freshness
+    virtual_mfa: VirtualMFA  # the assigned virtual MFA devices (the root's too)
 
 
 class BulkReader:
@@ -170,6 +170,7 @@ class BulkReader:
             report_rows_rejected=dict(sorted(rejected.items())),
             root=report.root,
             freshness=freshness,
+            virtual_mfa=virtual,
         )
 
     def _fetch_report(self) -> FetchedReport:

@@ -2,9 +2,10 @@
 
 This module chooses the strategy (``bulk.py`` or ``per_user.py``), falls back from bulk to
 per-user calls when the bulk APIs are denied, reads the root user (the credential report's
-``<root_account>`` row, else ``GetAccountSummary``) and says in a ``CollectionResult`` what was
-read and how. The collector makes only read-only IAM calls, all listed in ``IAM_ACTIONS`` and in the
-checked-in policy document ``iam_assets/collect/iam_policy.json``. Two rules keep the inventory
+``<root_account>`` row, else ``GetAccountSummary``) and what the account-level controls read
+(``account_settings``), and says in a ``CollectionResult`` what was read and how. The
+collector makes only read-only IAM calls, all listed in ``IAM_ACTIONS`` and in the checked-in
+policy document ``iam_assets/collect/iam_policy.json``. Two rules keep the inventory
 honest:
 
 * a user deleted while we read it (``NoSuchEntity``) is dropped, with a note;
@@ -23,6 +24,11 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from iam_assets.collect import trail_changes
+from iam_assets.collect.account_settings import (
+    ACCOUNT_ACTIONS,
+    AccountSettings,
+    read_account_settings,
+)
 from iam_assets.collect.bulk import (
     ALSO_CALLED_BY_BULK,
     BULK_ACTIONS,
@@ -39,7 +45,7 @@ from iam_assets.collect.root_account import root_from_summary
 __all__ = ["ALSO_CALLED_BY_BULK", "CollectionResult", "IAMUserCollector", "collect_users"]
 
 # Every IAM action the collector can call: the recommended policy grants exactly these.
-IAM_ACTIONS: tuple[str, ...] = BULK_ACTIONS + PER_USER_ACTIONS
+IAM_ACTIONS: tuple[str, ...] = BULK_ACTIONS + PER_USER_ACTIONS + ACCOUNT_ACTIONS
 # Beside IAM: what changed since the credential report and since per-user facts were read.
 CHANGE_HISTORY_ACTIONS: tuple[str, ...] = (trail_changes.ACTION,)
 STRATEGIES = ("auto", "bulk", "per_user")
@@ -68,6 +74,8 @@ class CollectionResult:
     root_account: RootAccount | None = None
     # How current a bulk read is (report age, changes since, carried facts); None per user.
     freshness: Freshness | None = None
+    # The password policy and the root user's virtual MFA, for the account-level controls.
+    account_settings: AccountSettings | None = None
 
     @property
     def unknown_fields(self) -> Counter[str]:
@@ -148,6 +156,7 @@ class IAMUserCollector:
                 started, f"bulk strategy unavailable ({unavailable}): per-user calls"
             )
         root = read.root or root_from_summary(self._calls)
+        settings = read_account_settings(self._calls, read.virtual_mfa)
         return CollectionResult(
             users=read.users,
             strategy="bulk",
@@ -162,11 +171,13 @@ class IAMUserCollector:
             throttle_waits=self._calls.throttle_waits,
             root_account=root,
             freshness=read.freshness,
+            account_settings=settings,
         )
 
     def _collect_per_user(self, started: float, reason: str) -> CollectionResult:
         users, dropped = self._per_user.read_many(self._per_user.list_users())
         root = root_from_summary(self._calls)
+        settings = read_account_settings(self._calls)
         return CollectionResult(
             users=users,
             strategy="per_user",
@@ -177,6 +188,7 @@ class IAMUserCollector:
             not_read=NOT_READ_PER_USER + tuple(sorted(self._skipped)),
             seconds=time.monotonic() - started,
             root_account=root,
+            account_settings=settings,
         )
 
 

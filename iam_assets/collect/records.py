@@ -115,6 +115,8 @@ class RootAccount(TypedDict):
     ActiveAccessKeys: int | None
     ActiveSigningCertificates: int | None
     PasswordLastUsed: str | None  # also None when never used; GetAccountSummary cannot tell
+    AccessKeysPresent: bool | None  # any access key, active or not
+    AccessKeyLastUsed: str | None  # any key's most recent use; also None when never used
     Source: str  # "credential report", "GetAccountSummary" or "unknown"
     UnknownFields: dict[str, str]
 

@@ -147,6 +147,16 @@ def user_row(columns: Columns, cells: list[str], unknown: Mapping[str, str]) -> 
     )
 
 
+_ROOT_KEY_SLOTS = tuple(
+    f"access_key_{n}_{part}" for n in (1, 2) for part in ("active", "last_rotated")
+)
+
+
+def _used_dates(columns: Columns, cells: list[str]) -> list[datetime]:
+    """When each access key of the row was last used (keys never used left out)."""
+    return [used["LastUsedDate"] for used in _key_last_used(columns, cells) if used["LastUsedDate"]]
+
+
 def root_row(columns: Columns, cells: list[str]) -> RootAccount:
     """The ``<root_account>`` row: each fact, or ``None`` and why (column absent, or a value
     that does not fit, such as ``not_supported``)."""
@@ -189,6 +199,14 @@ def root_row(columns: Columns, cells: list[str]) -> RootAccount:
             lambda: iso_utc(
                 optional_instant(columns.value(cells, "password_last_used"), "password_last_used")
             ),
+        ),
+        "AccessKeysPresent": fact(
+            "AccessKeysPresent", _ROOT_KEY_SLOTS, lambda: bool(_keys(columns, cells))
+        ),
+        "AccessKeyLastUsed": fact(
+            "AccessKeyLastUsed",
+            (*_ROOT_KEY_SLOTS, "access_key_1_last_used_date", "access_key_2_last_used_date"),
+            lambda: iso_utc(max(_used_dates(columns, cells), default=None)),
         ),
         "Source": ROOT_SOURCE,
         "UnknownFields": unknown,

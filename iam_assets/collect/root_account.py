@@ -25,6 +25,8 @@ SUMMARY_KEYS = {
     "ActiveSigningCertificates": "AccountSigningCertificatesPresent",
 }
 
+_ALSO_UNKNOWN = ("PasswordLastUsed", "AccessKeysPresent", "AccessKeyLastUsed")
+
 
 def root_from_summary(calls: IAMCalls) -> RootAccount:
     """The root user's MFA, access keys and signing certificates from ``GetAccountSummary``."""
@@ -36,7 +38,8 @@ def root_from_summary(calls: IAMCalls) -> RootAccount:
             raise
         return unknown_root(reason)
     unknown: dict[str, str] = {
-        "PasswordLastUsed": "GetAccountSummary does not tell the root password's last use"
+        "PasswordLastUsed": "GetAccountSummary does not tell the root password's last use",
+        "AccessKeyLastUsed": "GetAccountSummary does not tell the root access keys' last use",
     }
     facts: dict[str, Any] = {}
     for name, key in SUMMARY_KEYS.items():
@@ -55,9 +58,20 @@ def root_from_summary(calls: IAMCalls) -> RootAccount:
         "ActiveAccessKeys": facts["ActiveAccessKeys"],
         "ActiveSigningCertificates": facts["ActiveSigningCertificates"],
         "PasswordLastUsed": None,
+        "AccessKeysPresent": _present(summary, unknown),
+        "AccessKeyLastUsed": None,
         "Source": SUMMARY_SOURCE,
         "UnknownFields": unknown,
     }
+
+
+def _present(summary: dict[str, Any], unknown: dict[str, str]) -> bool | None:
+    """``AccountAccessKeysPresent``: whether the root user has an access key, active or not."""
+    value = summary.get("AccountAccessKeysPresent")
+    if value in (0, 1):
+        return bool(value)
+    unknown["AccessKeysPresent"] = f"GetAccountSummary gave AccountAccessKeysPresent={value!r}"
+    return None
 
 
 def unknown_root(reason: str) -> RootAccount:
@@ -67,6 +81,8 @@ def unknown_root(reason: str) -> RootAccount:
         "ActiveAccessKeys": None,
         "ActiveSigningCertificates": None,
         "PasswordLastUsed": None,
+        "AccessKeysPresent": None,
+        "AccessKeyLastUsed": None,
         "Source": "unknown",
-        "UnknownFields": {name: reason for name in (*SUMMARY_KEYS, "PasswordLastUsed")},
+        "UnknownFields": {name: reason for name in (*SUMMARY_KEYS, *_ALSO_UNKNOWN)},
     }

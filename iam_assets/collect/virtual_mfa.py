@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
-from iam_assets.collect.client import IAMCalls, denial
+from iam_assets.collect.client import IAMCalls, Unsupported, denial
 from iam_assets.collect.records import MFADevice, iso_utc, mfa_kind
 
 ACTION = "iam:ListVirtualMFADevices"
@@ -47,6 +47,8 @@ def read_virtual_mfa(calls: IAMCalls) -> VirtualMFA:
         devices = calls.items(
             "ListVirtualMFADevices", "VirtualMFADevices", AssignmentStatus="Assigned"
         )
+    except Unsupported as unsupported:
+        return VirtualMFA(denied=str(unsupported))
     except ClientError as error:
         reason = denial(error)
         if reason is None:

@@ -12,7 +12,8 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from iam_assets.analysis import changes, credentials, enrich, kpis
+from iam_assets.analysis import changes, compliance, credentials, enrich, kpis
+from iam_assets.analysis.control_types import ControlSettings
 from iam_assets.analysis.records import Finding
 from iam_assets.analysis.snapshot_store import STATE_VARIABLE, StateReport
 from iam_assets.collect import carried_facts
@@ -24,6 +25,12 @@ from iam_assets.defs.check_results import (
     root_account_result,
 )
 from iam_assets.defs.checks import result, specs_on
+from iam_assets.defs.control_checks import (
+    account_facts,
+    compliance_metadata,
+    control_results,
+    control_specs,
+)
 from iam_assets.defs.delivery_assets import build_delivery_assets
 from iam_assets.defs.destinations import INTAKE_COPY, Destination
 from iam_assets.defs.ocsf_resource import OCSFProfileResource
@@ -45,6 +52,7 @@ PREVIEW_COLUMNS = [
     "can_become_admin",
     "password_last_used_at",
     "groups",
+    "failed_controls",
     "unknown_fields",
 ]
 
@@ -135,6 +143,8 @@ def collect_raw_users(
             # The root user, charted across materialisations (unknown figures left out).
             **credentials.root_account_kpis(result.root_account),
             "root_account": dg.MetadataValue.json(dict(result.root_account or {})),
+            # The password policy and the root user's virtual MFA, for the account's controls.
+            "account_settings": dg.MetadataValue.json(dict(result.account_settings or {})),
         },
     )
     yield collection_result(result.users, rejected, result.freshness)
@@ -142,15 +152,21 @@ def collect_raw_users(
 
 
 def enrich_raw_users(
-    context: dg.AssetExecutionContext, raw_iam_users: list[dict], state: SnapshotStoreResource
+    context: dg.AssetExecutionContext,
+    raw_iam_users: list[dict],
+    state: SnapshotStoreResource,
+    controls: ControlSettings | None = None,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """One row per IAM user with derived columns: is_console_user, has_mfa and the MFA kinds,
     active access keys, keys unused for 90+ days or never used, SSH keys, service credentials,
     signing certificates, console users without MFA, administrator and can-become-administrator
-    verdicts with their reasons (which policy, which statement), oldest active key. Unknown values
-    are <NA>, never False. Metadata: security KPIs, the riskiest users, and what changed since
-    the previous snapshot (new credentials included)."""
-    frame = enrich.enrich_users(raw_iam_users)
+    verdicts with their reasons (which policy, which statement), oldest active key, the CIS and
+    Security Hub controls each user fails. Unknown values are <NA>, never False. Metadata:
+    security KPIs, the riskiest users, the compliance summary (failing count per control), and
+    what changed since the previous snapshot (new credentials included)."""
+    now, controls = datetime.now(UTC), controls or ControlSettings()
+    frame = enrich.enrich_users(raw_iam_users, now, controls)
+    judged = compliance.evaluate(enrich.to_records(frame), account_facts(context), controls, now)
     current = changes.snapshot(frame)
     account = account_of(context) or reached_account(raw_iam_users)
     state_report = StateReport()
@@ -172,8 +188,10 @@ def enrich_raw_users(
         ),
         "preview": _markdown_table(frame[PREVIEW_COLUMNS].head(PREVIEW_ROWS)),
         "dagster/row_count": len(frame),
+        **compliance_metadata(judged),
     }
     yield dg.Output(frame, metadata=metadata)
+    yield from control_results(judged)
     yield result(
         "security_relevant_changes",
         passed=not found.findings,
@@ -241,9 +259,19 @@ def map_to_ocsf(
 def build_assets(
     partitions_def: dg.PartitionsDefinition | None = None,
     destinations: Sequence[Destination] = (INTAKE_COPY,),
+    controls: ControlSettings | None = None,
 ) -> list[dg.AssetsDefinition]:
     """One asset per arrow of the lineage, with a leaf per destination; partitioned (by AWS
-    account) or not."""
+    account) or not; the controls judged by ``controls``' thresholds (the standards' defaults)."""
+    settings = controls or ControlSettings()
+
+    def enriched_iam_users(
+        context: dg.AssetExecutionContext, raw_iam_users: list[dict], state: SnapshotStoreResource
+    ) -> Iterator[dg.Output | dg.AssetCheckResult]:
+        yield from enrich_raw_users(context, raw_iam_users, state, settings)
+
+    enriched_iam_users.__doc__ = enrich_raw_users.__doc__  # the description the UI shows
+
     common: dict[str, Any] = {
         "group_name": keys.GROUP,
         "owners": keys.OWNERS,
@@ -261,9 +289,9 @@ def build_assets(
         dg.asset(
             key=keys.ENRICHED_USERS,
             kinds={"pandas"},
-            check_specs=specs_on(keys.ENRICHED_USERS),
+            check_specs=[*specs_on(keys.ENRICHED_USERS), *control_specs(settings)],
             **common,
-        )(enrich_raw_users),
+        )(enriched_iam_users),
         dg.asset(key=keys.OCSF_EVENTS, kinds={"ocsf"}, **common)(map_to_ocsf),
         *build_delivery_assets(destinations, common),
     ]

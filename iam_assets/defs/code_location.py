@@ -3,6 +3,7 @@ in the accounts they cover (one, or one partition per account of an Organization
 
 import dagster as dg
 
+from iam_assets.analysis.control_types import ControlSettings
 from iam_assets.defs import destinations as registry
 from iam_assets.defs.assets import build_assets
 from iam_assets.defs.aws_resource import IAMResource
@@ -12,6 +13,7 @@ from iam_assets.defs.partitions import AccountScope, aws_accounts, build_discove
 from iam_assets.defs.schedules import build_inventory_job, daily_schedule
 from iam_assets.defs.sensors import SENSORS, build_delivery_freshness
 from iam_assets.defs.settings import (
+    controls_from_env,
     notifier_from_env,
     ocsf_profile_from_env,
     schedule_cron_from_env,
@@ -27,6 +29,7 @@ def build_definitions(
     state: SnapshotStoreResource | None = None,
     notifier: NotifierResource | None = None,
     accounts: AccountScope | None = None,
+    controls: ControlSettings | None = None,
     **sinks: EventSinkResource,
 ) -> dg.Definitions:
     """The inventory graph, its checks, job and daily schedule, bound to these resources.
@@ -35,6 +38,7 @@ def build_definitions(
     ``asset_inventory=...``: destinations.py): the graph has a leaf for each one given (at least
     one). ``accounts`` None: the credentials' own account, unpartitioned. Otherwise every asset
     is partitioned by AWS account and a sensor keeps the partitions in step with ``accounts``.
+    ``controls``: the controls' settings (default: ``IAM_ASSETS_REQUIRED_TAGS``, else none).
 
     The in-process executor runs the chain in one process: the graph is a straight line, so
     subprocess-per-step would only add start-up time.
@@ -52,7 +56,7 @@ def build_definitions(
     if accounts is not None:
         sensors.append(build_discovery_sensor(accounts, job))
     return dg.Definitions(
-        assets=build_assets(partitions_def, destinations),
+        assets=build_assets(partitions_def, destinations, controls or controls_from_env()),
         asset_checks=[*build_checks(partitions_def, destinations), *freshness_checks],
         jobs=[job],
         schedules=[daily_schedule(job, partitions_def, schedule_cron_from_env())],

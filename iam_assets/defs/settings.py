@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from iam_assets.analysis.control_types import ControlSettings
 from iam_assets.analysis.snapshot_store import STATE_VARIABLE
 from iam_assets.collect import accounts
 from iam_assets.defs import destinations as registry
@@ -46,6 +47,7 @@ from iam_assets.defs.state_resource import SnapshotStoreResource
 from iam_assets.ocsf import profiles
 
 DESTINATIONS_VARIABLE = "IAM_ASSETS_DESTINATIONS"
+REQUIRED_TAGS_VARIABLE = "IAM_ASSETS_REQUIRED_TAGS"
 
 
 def notifier_from_env() -> NotifierResource:
@@ -164,3 +166,11 @@ def account_scope_from_env() -> AccountScope | None:
 def schedule_cron_from_env() -> str:
     """``IAM_ASSETS_SCHEDULE_CRON``, the daily schedule in UTC (default 06:00)."""
     return os.environ.get(CRON_VARIABLE) or DEFAULT_CRON
+
+
+def controls_from_env() -> ControlSettings:
+    """``IAM_ASSETS_REQUIRED_TAGS``: the tag keys every user must carry, comma separated (a tag
+    key may hold spaces); set, it declares the IAM.25 control; unset, that control is not."""
+    value = os.environ.get(REQUIRED_TAGS_VARIABLE) or ""
+    keys = tuple(dict.fromkeys(key.strip() for key in value.split(",") if key.strip()))
+    return ControlSettings(required_tags=keys)

@@ -142,6 +142,17 @@ STRICT_MAPPING: tuple[MappingRow, ...] = (
         "the names of the open escalation paths (cloudsplaining's table); omitted when none",
     ),
     MappingRow(
+        "(controls)",
+        "unmapped.failed_controls",
+        "the CIS / Security Hub controls the user fails, by check name (`iam_5`, `cis_1_11`;"
+        " docs/controls.md): OCSF 1.6.0's user has no place for them; `[]` when none",
+    ),
+    MappingRow(
+        "(controls)",
+        "unmapped.controls_not_evaluated",
+        "the controls the user could not be judged by (a fact unknown); omitted when none",
+    ),
+    MappingRow(
         "UnknownFields",
         "unmapped.unknown_fields",
         "names of the IAM fields the collector could not read; omitted when none",
@@ -228,6 +239,9 @@ def _unmapped(user: EnrichedUser, unknown: list[str]) -> dict[str, Any]:
     _put(unmapped, "can_become_admin", escalates, "unmapped.can_become_admin", unknown)
     if names := path_names(list(user.get("escalation_paths") or [])):
         unmapped["escalation_paths"] = names
+    unmapped["failed_controls"] = list(user.get("failed_controls") or [])
+    if user.get("controls_not_evaluated"):
+        unmapped["controls_not_evaluated"] = list(user["controls_not_evaluated"])
     if user.get("unknown_fields"):
         unmapped["unknown_fields"] = list(user["unknown_fields"])
     if unknown:

@@ -6,6 +6,8 @@ each of which cites its vendor source."""
 
 import dagster as dg
 
+from iam_assets.analysis.control_types import ControlSettings
+from iam_assets.analysis.controls import declared_controls
 from iam_assets.defs.assets import build_assets
 from iam_assets.defs.aws_resource import IAMResource
 from iam_assets.defs.checks import build_checks
@@ -19,6 +21,8 @@ from iam_assets.defs.ocsf_resource import OCSFProfileResource
 ASSETS = build_assets()
 CHECKS = build_checks()
 raw_iam_users, enriched_iam_users, ocsf_user_inventory, sekoia_user_inventory = ASSETS
+# The controls' checks of a graph built with the default settings (no tag required).
+CONTROL_CHECKS = {control.check for control in declared_controls(ControlSettings())}
 
 
 def materialize_graph(

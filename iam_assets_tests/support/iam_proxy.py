@@ -6,7 +6,8 @@ every action it forwards, and can fail chosen calls (``AccessDenied``...) or run
 It can also hand the client a crafted credential report (``replace_credential_report``).
 Where moto lacks an IAM feature the proxy answers it itself (``iam_simulated``): service-specific
 credentials, users' permissions boundaries, the credential report's root row, key last-use
-regions and services and certificate slots, and ``GetAccountSummary``'s root-user entries.
+regions and services and certificate slots, ``GetAccountSummary``'s root-user entries, and the
+root user's virtual MFA device in ``ListVirtualMFADevices``.
 For benchmarks it adds network latency and throttles like IAM: a token bucket per account that
 answers ``Throttling`` (HTTP 400) when empty.
 """
@@ -302,6 +303,8 @@ class IAMProxy(LoopbackServer):
                 if key in (summary := self.root.summary()):
                     entry.find(f"{{{NS}}}value").text = str(summary[key])  # type: ignore[union-attr]
             payload = ET.tostring(root, encoding="utf-8")
+        elif action == "ListVirtualMFADevices" and params.get("AssignmentStatus") != "Unassigned":
+            payload = self.root.list_virtual_device(payload)
         elif action == "GetUser":
             ET.register_namespace("", NS)
             root = ET.fromstring(payload)

@@ -6,7 +6,8 @@ Each piece follows the AWS page cited in its docstring:
 * ``Boundaries``: permissions boundaries of users (moto keeps them for roles only);
 * ``RootUser`` and ``complete_report``: the credential report's ``<root_account>`` row, the
   last-used region and service of each access key and the signing certificates' slots (moto
-  writes ``not_supported`` and ``N/A`` there), and ``GetAccountSummary``'s root-user entries.
+  writes ``not_supported`` and ``N/A`` there), ``GetAccountSummary``'s root-user entries, and
+  the root user's virtual MFA device in ``ListVirtualMFADevices``.
 
 State lives in the proxy (one per test); upstream facts are read from moto over HTTP.
 """
@@ -198,6 +199,10 @@ class RootUser:
     certificates: tuple[bool, ...] = ()
     password_last_used: datetime | None = None
     created: datetime = datetime(2015, 1, 1, tzinfo=UTC)
+    key_last_used: datetime | None = None  # the first access key's
+    # Its MFA is a virtual device, which ListVirtualMFADevices lists with the root ARN as its
+    # user (IAM API reference, ListVirtualMFADevices; moto cannot assign one to the root user).
+    virtual_mfa: bool = False
 
     def cells(self, account: str) -> dict[str, str]:
         def when(moment: datetime | None) -> str:
@@ -221,7 +226,34 @@ class RootUser:
         for number in (1, 2):
             for part in ("date", "region", "service"):
                 cells[f"access_key_{number}_last_used_{part}"] = "N/A"
+        if self.access_keys and self.key_last_used is not None:
+            cells["access_key_1_last_used_date"] = when(self.key_last_used)
+            cells["access_key_1_last_used_region"] = "us-east-1"
+            cells["access_key_1_last_used_service"] = "iam"
         return cells
+
+    def list_virtual_device(self, payload: bytes, account: str = "123456789012") -> bytes:
+        """moto's ListVirtualMFADevices answer, with the root user's device when it has one."""
+        if not self.virtual_mfa:
+            return payload
+        ET.register_namespace("", NS)
+        root = ET.fromstring(payload)
+        listing = root.find(f".//{_q('VirtualMFADevices')}")
+        if listing is None:
+            return payload
+        member = ET.SubElement(listing, _q("member"))
+        ET.SubElement(member, _q("SerialNumber")).text = f"arn:aws:iam::{account}:mfa/root-mfa"
+        user = ET.SubElement(member, _q("User"))
+        for key, value in (
+            ("Path", "/"),
+            ("UserName", "root"),
+            ("UserId", account),
+            ("Arn", f"arn:aws:iam::{account}:root"),
+            ("CreateDate", self.created.strftime(IAM_TIME)),
+        ):
+            ET.SubElement(user, _q(key)).text = value
+        ET.SubElement(member, _q("EnableDate")).text = self.created.strftime(IAM_TIME)
+        return ET.tostring(root, encoding="utf-8")
 
     def summary(self) -> dict[str, int]:
         return {
