@@ -132,12 +132,12 @@ def test_intake_url_defaults_to_sekoia_and_is_read_from_the_environment(monkeypa
     assert url.get_value() == "https://app.usa1.sekoia.io/api/v1/intake-http"
 
 
-def test_unknown_strategy_is_a_launch_error_naming_the_variable(monkeypatch):
+def test_unknown_strategy_is_a_launch_error_naming_the_variable(monkeypatch, state):
     from iam_assets.defs.settings import iam_resource_from_env
 
     monkeypatch.setenv("IAM_ASSETS_STRATEGY", "fastest")
     with pytest.raises(dg.DagsterResourceFunctionError) as raised:
-        dg.materialize(ASSETS[:1], resources={"iam": iam_resource_from_env()})
+        dg.materialize(ASSETS[:1], resources={"iam": iam_resource_from_env(), "state": state})
     assert "IAM_ASSETS_STRATEGY" in str(raised.value.__cause__)
 
 

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from iam_assets.collect import bulk_policies, credentials, fresh_reads
 from iam_assets.collect.bulk_users import bulk_user
+from iam_assets.collect.carried_facts import CARRIED_FIELDS
 from iam_assets.collect.client import IAMCalls, denial
 from iam_assets.collect.credential_report import CredentialReport
-from iam_assets.collect.freshness import Freshness, Incremental, freshen
+from iam_assets.collect.freshness import REPORT_FIELDS, Freshness, Incremental, freshen
 from iam_assets.collect.per_user import PerUserReader
 from iam_assets.collect.records import RawUser, RootAccount, iso_utc
 from iam_assets.collect.report_fetch import FetchedReport, ReportUnusable, fetch_report
@@ -52,6 +53,11 @@ ALSO_CALLED_BY_BULK: tuple[str, ...] = (
 )
 # Raw fields this strategy cannot know (the credential report tells no key or certificate ids).
 NOT_READ_BY_BULK = ("AccessKeys[].AccessKeyId", "SigningCertificates[].CertificateId")
+
+
+# A report this much younger than the run was made for it (or just before): no change since
+# can have reached CloudTrail's history yet, so none is looked up.
+FRESH_REPORT = timedelta(minutes=5)
 
 
 class BulkUnavailable(Exception):
@@ -185,19 +191,25 @@ class BulkReader:
             raise BulkUnavailable(str(unusable)) from None
 
     def _changes(self, report_time: datetime, now: datetime) -> TrailChanges | None:
-        """CloudTrail's changes since the report, or since the oldest carried fact was read."""
-        if self._incremental.trail_client is None:
+        """CloudTrail's changes to what the run does not read live: the report's facts when
+        the report was not made just now, the carried facts since the oldest was read."""
+        incremental = self._incremental
+        if incremental.trail_client is None:
             return None
-        oldest = min(
-            (
-                fact.read_at
-                for _user_id, facts in self._incremental.carried.by_arn.values()
-                for fact in facts.values()
-            ),
-            default=report_time,
-        )
-        since = min(report_time, oldest)
-        changes = read_changes(self._incremental.trail_client, since, now)
+        fields: set[str] = set()
+        since = now
+        if now - report_time > FRESH_REPORT:
+            fields.update(REPORT_FIELDS)
+            since = report_time
+        carried = [
+            fact.read_at
+            for _user_id, facts in incremental.carried.by_arn.values()
+            for fact in facts.values()
+        ]
+        if carried:
+            fields.update(CARRIED_FIELDS)
+            since = min([since, *carried])
+        changes = read_changes(incremental.trail_client, since, now, fields)
         if not changes.known:
             self._note(
                 f"Changes since the credential report could not be read ({changes.unavailable}):"

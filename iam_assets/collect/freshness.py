@@ -25,7 +25,10 @@ class Freshness:
     and the per-user facts carried from earlier runs."""
 
     report_age_seconds: float | None = None
-    change_history: str = "not read"  # "read", "not read", or why it was unavailable
+    # What CloudTrail's history said: "read", "not needed" (a report made for this run, nothing
+    # carried), "not read" (turned off), or "unavailable: <why>".
+    change_history: str = "not read"
+    history_unavailable: str | None = None  # why CloudTrail could not be read
     change_lookups: int = 0  # CloudTrail LookupEvents calls (counted apart from IAM's)
     changed_users: list[str] = field(default_factory=list)
     carried_facts: int = 0
@@ -60,7 +63,11 @@ def freshen(
     freshness = Freshness(report_age_seconds=fetched.age(now).total_seconds())
     if trail is not None:
         freshness.change_lookups = trail.calls
-        freshness.change_history = "read" if trail.known else str(trail.unavailable)
+        if not trail.known:
+            freshness.history_unavailable = trail.unavailable
+            freshness.change_history = f"unavailable: {trail.unavailable}"
+        else:
+            freshness.change_history = "read" if trail.calls else "not needed"
     changed: set[str] = set()
     wanted: dict[str, tuple[RawUser, tuple[str, ...]]] = {}
     for user in users:

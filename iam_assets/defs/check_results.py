@@ -46,13 +46,13 @@ def collection_result(
         Problem(user, "credential report row", f"not used, read per user instead: {reason}")
         for user, reason in sorted(rejected_rows.items())
     ]
-    if freshness is not None and freshness.change_history not in {"read", "not read"}:
+    if freshness is not None and freshness.history_unavailable is not None:
         age = freshness.report_age_seconds or 0.0
         problems.append(
             Problem(
                 "the account",
                 "changes since the credential report",
-                f"unknown ({freshness.change_history}): the report's facts are"
+                f"unknown ({freshness.history_unavailable}): the report's facts are"
                 f" {age / 60:.0f} min old",
             )
         )

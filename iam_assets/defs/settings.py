@@ -16,10 +16,14 @@ import dagster as dg
 from iam_assets.analysis.control_types import ControlSettings
 from iam_assets.analysis.snapshot_store import STATE_VARIABLE
 from iam_assets.collect import accounts
+from iam_assets.collect.carried_facts import DEFAULT_REVERIFY_DAYS
 from iam_assets.defs import destinations as registry
 from iam_assets.defs.aws_resource import (
+    BUDGET_VARIABLE,
+    CHANGES_VARIABLE,
     EXTERNAL_ID_VARIABLE,
     MEMBER_ROLE_VARIABLE,
+    REVERIFY_VARIABLE,
     ROLE_VARIABLE,
     SSH_KEYS_VARIABLE,
     STRATEGY_VARIABLE,
@@ -74,6 +78,11 @@ def iam_resource_from_env() -> IAMResource:
         strategy=os.environ.get(STRATEGY_VARIABLE) or "auto",
         max_workers=env_int(WORKERS_VARIABLE, default=4, minimum=1),
         read_ssh_keys=env_flag(SSH_KEYS_VARIABLE, default=True),
+        read_changes=env_flag(CHANGES_VARIABLE, default=True),
+        reverify_days=env_int(REVERIFY_VARIABLE, default=DEFAULT_REVERIFY_DAYS, minimum=1),
+        iam_call_budget=env_int(BUDGET_VARIABLE, default=-1, minimum=0)
+        if os.environ.get(BUDGET_VARIABLE)
+        else None,
         role_arn=dg.EnvVar(ROLE_VARIABLE) if os.environ.get(ROLE_VARIABLE) else None,
         external_id=dg.EnvVar(EXTERNAL_ID_VARIABLE)
         if os.environ.get(EXTERNAL_ID_VARIABLE)

@@ -1,6 +1,7 @@
 """Each account's state as a resource: its previous snapshot and the lock that keeps its
 inventory to one run at a time."""
 
+import os
 from typing import Any
 
 import dagster as dg
@@ -11,6 +12,13 @@ from iam_assets.defs.account_lock import AccountLock
 from iam_assets.defs.keys import PARTITION_TAG
 
 FACTS_STEM = "per_user_facts"  # the facts one collection may carry to the next
+
+
+def owner_only_files() -> None:
+    """From here on, files this run writes are readable by their owner only: Dagster's stored
+    outputs (the whole inventory, pickled), compute logs, the state. A shared machine's
+    default umask (022) would leave them world-readable."""
+    os.umask(os.umask(0o077) | 0o077)
 
 
 class SnapshotStoreResource(dg.ConfigurableResource):
@@ -27,6 +35,7 @@ class SnapshotStoreResource(dg.ConfigurableResource):
     _lock: AccountLock | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        owner_only_files()
         run = context.run
         account = run.tags.get(PARTITION_TAG) if run else None
         lock = AccountLock(self.directory, account, holder=f"run {run.run_id if run else '?'}")

@@ -170,7 +170,13 @@ class IAMProxy(LoopbackServer):
         stamped ``made_seconds_ago``, until it is 4 hours old, as IAM does; changes made after
         it do not show in it."""
         self.kept_report = None
-        upstream = self._upstream("/", {"Content-Type": "application/x-www-form-urlencoded"})
+        # moto tells the service by the signature's credential scope: sign as an IAM call.
+        signed = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/"
+            "aws4_request, SignedHeaders=host, Signature=0",
+        }
+        upstream = self._upstream("/", signed)
         upstream("GenerateCredentialReport", {})
         status, payload = upstream("GetCredentialReport", {})
         assert status == 200, payload
@@ -333,6 +339,8 @@ class IAMProxy(LoopbackServer):
         status, out, payload = self._forward(path, headers, urlencode(params).encode())
         if status != 200:
             return status, out, payload
+        if action == "ListVirtualMFADevices" and params.get("AssignmentStatus") != "Unassigned":
+            payload = self.root.list_virtual_device(payload)  # then paged with the others
         ET.register_namespace("", NS)
         root = ET.fromstring(payload)
         result = root.find(f"{{{NS}}}{action}Result")
