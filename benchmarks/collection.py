@@ -2,6 +2,7 @@
 
     python -m benchmarks.collection [--users 5000] [--latency-ms 50] [--rate 10] [--burst 20]
                                     [--per-user-users 150] [--workers 4] [--skip-e2e]
+                                    [--changes 12]
 
 moto serves IAM on 127.0.0.1 behind the tests' IAM-like proxy, which adds latency to every call
 and throttles with a token bucket, answering ``Throttling`` as IAM does. For each strategy it
@@ -9,6 +10,11 @@ prints IAM calls, throttled calls, wall time, peak memory of the collecting proc
 achieved request rate against the throttle limit; then the whole graph end to end
 (``dagster asset materialize``) for ``--users`` users. The per-user strategy costs ~12 calls a
 user, so it runs on its own smaller account (``--per-user-users``).
+
+Then the incremental inventory: a first bulk run with CloudTrail's history and no earlier state,
+a handful of changes of every kind (``--changes`` users, through the proxy, so that its
+CloudTrail history records them), and the next run, carrying what nothing changed; that run's
+inventory is compared field by field with a fresh, unthrottled per-user read of the account.
 """
 
 import argparse
@@ -20,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -28,25 +35,61 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 
 
-def child(endpoint: str, strategy: str, workers: int, read_ssh_keys: bool = True) -> None:
-    """Collect in a process of its own, so that its peak memory is the collector's alone."""
-    from iam_assets.collect.client import build_iam_client
-    from iam_assets.collect.collector import collect_users
+def child(
+    endpoint: str,
+    strategy: str,
+    workers: int,
+    read_ssh_keys: bool = True,
+    state: str = "-",
+    users_out: str = "-",
+) -> None:
+    """Collect in a process of its own, so that its peak memory is the collector's alone.
 
+    ``state``: a file of carried facts to read (if present) and to write after the run: the
+    run then reads CloudTrail's history as the Dagster resource does. ``users_out``: where to
+    write the users read, for comparison."""
+    import boto3
+
+    from iam_assets.collect import carried_facts
+    from iam_assets.collect.client import build_cloudtrail_client, build_iam_client
+    from iam_assets.collect.collector import collect_users
+    from iam_assets.collect.freshness import Incremental
+
+    incremental = None
+    if state != "-":
+        stored = json.loads(Path(state).read_text()) if Path(state).exists() else None
+        incremental = Incremental(
+            trail_client=build_cloudtrail_client(boto3.session.Session(), endpoint_url=endpoint),
+            carried=carried_facts.from_state(stored),
+        )
     client = build_iam_client(endpoint_url=endpoint)
     started = time.monotonic()
     result = collect_users(
-        client, strategy=strategy, max_workers=workers, read_ssh_keys=read_ssh_keys
+        client,
+        strategy=strategy,
+        max_workers=workers,
+        read_ssh_keys=read_ssh_keys,
+        incremental=incremental,
     )
+    seconds = time.monotonic() - started
+    if state != "-":
+        now = datetime.now(UTC)
+        Path(state).write_text(json.dumps(carried_facts.to_state(result.users, now)))
+    if users_out != "-":
+        Path(users_out).write_text(json.dumps(result.users))
+    freshness = result.freshness
     print(
         json.dumps(
             {
                 "users": len(result.users),
                 "strategy": result.strategy,
-                "seconds": time.monotonic() - started,
+                "seconds": seconds,
                 "calls": sum(result.calls.values()),
                 "throttle_waits": result.throttle_waits,
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "cloudtrail_lookups": freshness.change_lookups if freshness else 0,
+                "carried": freshness.carried_facts if freshness else 0,
+                "changed": len(freshness.changed_users) if freshness else 0,
             }
         )
     )
@@ -63,7 +106,13 @@ def seed(endpoint: str, count: int) -> float:
 
 
 def run_strategy(
-    proxy, strategy: str, workers: int, limit: float, read_ssh_keys: bool = True
+    proxy,
+    strategy: str,
+    workers: int,
+    limit: float,
+    read_ssh_keys: bool = True,
+    state: str = "-",
+    users_out: str = "-",
 ) -> dict:
     proxy.actions.clear()
     proxy.throttled = 0
@@ -78,6 +127,8 @@ def run_strategy(
             strategy,
             str(workers),
             "ssh" if read_ssh_keys else "no-ssh",
+            state,
+            users_out,
         ],
         cwd=REPO,
         capture_output=True,
@@ -130,6 +181,94 @@ def run_graph(proxy, users: int) -> dict:
     }
 
 
+def change_accounts_users(iam, users: int, count: int) -> None:
+    """A day of IAM administration on ``count`` users, every kind of change the inventory
+    tracks: keys made, disabled and deleted, console passwords given and taken, MFA enabled and
+    deactivated, SSH keys and certificates uploaded, a user added to a group, one created."""
+    from iam_assets.demo.seed_credentials import certificate, mfa_serial, ssh_key
+
+    names = [f"user-{index:05d}" for index in range(1, users, max(users // count, 1))][:count]
+    for step, name in enumerate(names):
+        kind = step % 6
+        if kind == 0:
+            iam.create_access_key(UserName=name)
+        elif kind == 1:
+            for key in iam.list_access_keys(UserName=name)["AccessKeyMetadata"][:1]:
+                iam.update_access_key(
+                    UserName=name, AccessKeyId=key["AccessKeyId"], Status="Inactive"
+                )
+        elif kind == 2:
+            iam.create_login_profile(UserName=name, Password="A-long-pass-phrase-1")
+        elif kind == 3:
+            serial = mfa_serial(iam, f"{name}-token", "hardware", "123456789012")
+            iam.enable_mfa_device(
+                UserName=name,
+                SerialNumber=serial,
+                AuthenticationCode1="123456",
+                AuthenticationCode2="234567",
+            )
+        elif kind == 4:
+            iam.upload_ssh_public_key(UserName=name, SSHPublicKeyBody=ssh_key(name, 9))
+        else:
+            iam.upload_signing_certificate(UserName=name, CertificateBody=certificate())
+        if step == 0:
+            iam.add_user_to_group(GroupName="Developers", UserName=name)
+    iam.create_user(UserName="user-new-hire", Path="/people/")
+
+
+def incremental(proxy, endpoint: str, args) -> None:
+    """The first run with CloudTrail's history, a handful of changes, the next run; the next
+    run's inventory against a fresh per-user read."""
+    from iam_assets_tests.support.strategies import comparable
+
+    work = Path(tempfile.mkdtemp(prefix="iam-assets-bench-state-"))
+    state, users_out, truth_out = (str(work / name) for name in ("facts", "next", "truth"))
+    seed(endpoint, args.users)
+    throttled = proxy()
+    first = run_strategy(throttled, "bulk", args.workers, args.rate, state=state)
+    iam = boto3.client("iam", endpoint_url=throttled.url, region_name="us-east-1")
+    change_accounts_users(iam, args.users, args.changes)
+    time.sleep(1)  # the history shows an event once it happened, not before
+    throttled.throttle = refilled(throttled.throttle)
+    following = run_strategy(
+        throttled, "bulk", args.workers, args.rate, state=state, users_out=users_out
+    )
+    fast = proxy_unthrottled(endpoint)
+    run_strategy(fast, "per_user", 16, 1e9, users_out=truth_out)
+    read = {u["UserName"]: comparable(u) for u in json.loads(Path(users_out).read_text())}
+    truth = {u["UserName"]: comparable(u) for u in json.loads(Path(truth_out).read_text())}
+    differ = sorted(name for name in truth if read.get(name) != truth[name])
+    shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(
+        f"{'incremental (bulk)':<28} {'users':>6} {'IAM calls':>9} {'CloudTrail':>10}"
+        f" {'throttled':>9} {'wall s':>7} {'carried':>7} {'changed':>7}"
+    )
+    for name, row in (("first run (no state)", first), ("next run", following)):
+        print(
+            f"{name:<28} {row['users']:>6} {row['iam_calls']:>9} {row['cloudtrail_lookups']:>10}"
+            f" {row['throttled']:>9} {row['seconds']:>7.1f} {row['carried']:>7}"
+            f" {row['changed']:>7}"
+        )
+    print(
+        f"next run vs a fresh per-user read of all {len(truth)} users:"
+        f" {len(truth) - len(differ)} equal field by field, {len(differ)} differ {differ[:5]}"
+    )
+
+
+def refilled(bucket):
+    """The same throttle, full again (the next day's run starts with IAM's burst)."""
+    from iam_assets_tests.support.iam_proxy import TokenBucket
+
+    return TokenBucket(bucket.rate, bucket.burst)
+
+
+def proxy_unthrottled(endpoint: str):
+    from iam_assets_tests.support.iam_proxy import IAMProxy
+
+    return IAMProxy(endpoint, complete_reports=False).start()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=5000)
@@ -139,6 +278,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4, help="per-user threads")
     parser.add_argument("--skip-e2e", action="store_true")
+    parser.add_argument("--changes", type=int, default=12, help="users changed between runs")
     args = parser.parse_args()
 
     import logging
@@ -194,6 +334,7 @@ def main() -> None:
         "(throttled: answers the simulator refused; botocore and the collector waited them"
         " out, none reached the user)"
     )
+    incremental(proxy, endpoint, args)
     if not args.skip_e2e:
         graph = run_graph(proxy(), args.users)
         print()
@@ -205,7 +346,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "ssh")
+    if len(sys.argv) == 8 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "ssh", *sys.argv[6:8])
     else:
         main()

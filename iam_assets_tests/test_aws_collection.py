@@ -283,6 +283,7 @@ def test_bulk_costs_a_few_calls_per_thousand_users_plus_what_only_users_tell(iam
         "ListSSHPublicKeys": 120,  # IAM lists SSH keys user by user only
         "ListVirtualMFADevices": 1,  # every assigned virtual device at once
         "ListMFADevices": sum(user.mfa for user in users),  # no earlier read to carry
+        "GetAccountPasswordPolicy": 1,  # the account's, for the controls
     }
     made = datetime.fromisoformat(result.report_generated_at)
     assert timedelta(0) <= datetime.now(UTC) - made < timedelta(minutes=1)  # made for this run

@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -21,6 +22,9 @@ pytestmark = pytest.mark.slow  # the production CLI and the demo commands, as su
 REPO = Path(__file__).resolve().parents[1]
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 ACCOUNT_USERS = 1200
+
+
+INSTANCE_INDEXES = {"schedules/schedules.db", "history/runs.db", "history/runs/index.db"}
 
 
 def dagster_home(tmp_path: Path) -> Path:
@@ -85,6 +89,12 @@ def test_production_cli_delivers_every_user_once_through_faults_and_leaks_no_sec
         assert files_containing(home, secret) == []
         assert secret not in run.stdout + run.stderr
     assert any(home.rglob("*.db")), "the run should have written its SQLite storage"
+    # What the run left at rest (stored outputs, its event log, compute logs, state) is its
+    # owner's only. The instance's index databases exist before the code location loads: the
+    # umask of the process that starts Dagster decides theirs (docs/operations.md).
+    written = [p for p in home.rglob("*") if p.is_file() and p.name != "dagster.yaml"]
+    shared = {str(p.relative_to(home)) for p in written if stat.S_IMODE(p.stat().st_mode) & 0o077}
+    assert len(written) > 5 and shared <= INSTANCE_INDEXES, shared
 
     # The same account with the strict profile: every event valid OCSF 1.6.0; SSH keys left
     # unread (IAM_ASSETS_READ_SSH_KEYS=false): no such call, and the events say they are unknown.

@@ -131,6 +131,7 @@ class BulkReader:
             for page in details
             for group in page.get("GroupDetailList", [])
         }
+        skipped = self._per_user.skipped
         users: list[RawUser] = []
         pending: dict[str, list[str]] = {}  # user -> fields still to read per user
         per_user: list[dict[str, Any]] = []
@@ -151,19 +152,19 @@ class BulkReader:
                         virtual,
                     )
                     users.append(user)
-                    pending[detail["UserName"]] = list(fields)
+                    # a field left unread by configuration is neither read nor carried
+                    pending[detail["UserName"]] = [f for f in fields if f not in skipped]
                     continue
                 per_user.append(detail)  # created after the report, or its row cannot be used
                 if reason is not None:
                     rejected[detail["UserName"]] = reason
         freshness = freshen(users, pending, trail, fetched, now, self._incremental)
-        skipped = self._per_user.skipped
         users, gone = self._per_user.each(
             users,
             lambda user: fresh_reads.complete(
                 self._calls,
                 user,
-                [name for name in pending[user["UserName"]] if name not in skipped],
+                pending[user["UserName"]],
             ),
         )
         completed, dropped = self._per_user.read_many(per_user)

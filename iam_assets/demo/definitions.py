@@ -23,7 +23,10 @@ from iam_assets.defs.code_location import build_definitions
 from iam_assets.defs.destinations import INTAKE_COPY, Destination
 from iam_assets.defs.settings import sinks_from_env
 from iam_assets.defs.sink_resources import JsonLinesOutboxResource
-from iam_assets.defs.state_resource import SnapshotStoreResource
+from iam_assets.defs.state_resource import SnapshotStoreResource, owner_only_files
+from iam_assets.demo.seed import MOTO_ACCOUNT_ID
+
+owner_only_files()  # what the runs of this code location write, as in production
 
 OUTBOX_VARIABLE = "IAM_ASSETS_DEMO_OUTBOX"
 DEFAULT_OUTBOX = ".demo/outbox"
@@ -37,7 +40,8 @@ class DemoIAMResource(IAMResource):
     def _demo_endpoint(self) -> str:
         from iam_assets.demo.embedded_moto import start_seeded_moto
 
-        seen_before = SnapshotStore(self.state_directory).load(None, StateReport()) is not None
+        store = SnapshotStore(self.state_directory)
+        seen_before = store.load(MOTO_ACCOUNT_ID, StateReport()) is not None
         return start_seeded_moto(with_drift=seen_before)
 
     def account_session(self, account_id: str | None) -> tuple[boto3.session.Session, str]:
@@ -64,7 +68,8 @@ def outbox(destination: Destination = INTAKE_COPY) -> JsonLinesOutboxResource:
 STATE_DIRECTORY = os.environ.get(STATE_VARIABLE) or ".demo/state"
 
 defs = build_definitions(
-    iam=DemoIAMResource(state_directory=STATE_DIRECTORY),
+    # moto keeps no CloudTrail history: every run reads every per-user fact, as a first run does
+    iam=DemoIAMResource(state_directory=STATE_DIRECTORY, read_changes=False),
     **sinks_from_env(make=outbox),  # type: ignore[arg-type]  # keys: sinks' resource keys, no other argument's
     state=SnapshotStoreResource(directory=STATE_DIRECTORY),
 )
