@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from iam_assets.analysis import enrich
 from iam_assets.collect.carried_facts import CarriedFacts, Fact, from_state, plan, to_state
 from iam_assets.collect.client import build_cloudtrail_client, build_iam_client
 from iam_assets.collect.collector import collect_users
@@ -23,6 +24,7 @@ from iam_assets.collect.freshness import Incremental
 from iam_assets.collect.trail_changes import Change, TrailChanges, _collect
 from iam_assets.demo.seed import DEMO_USERS, seed_users
 from iam_assets.demo.seed_credentials import certificate, mfa_serial, ssh_key
+from iam_assets.ocsf.strict_profile import strict_user_inventory_events
 from iam_assets_tests.support.credential_reports import ACCOUNT, NAME_CHARS
 from iam_assets_tests.support.graph import materialize_graph, metadata
 from iam_assets_tests.support.strategies import comparable
@@ -158,6 +160,11 @@ def test_the_next_run_carries_per_user_facts_and_reads_only_what_changed(
     assert result.freshness.carried_facts == len(DEMO_USERS) + len(with_devices) - 2
     grace = next(u for u in result.users if u["UserName"] == "grace.readonly")
     assert "SSHPublicKeys" not in grace.get("FactsReadAt", {})  # read now
+    # The strict profile says how old a carried fact is; grace's keys are this run's.
+    events = strict_user_inventory_events(enrich.to_records(enrich.enrich_users(result.users)))
+    ages = {e["user"]["name"]: e["unmapped"].get("facts_read_at", {}) for e in events}
+    stamp = int(read_at.replace(microsecond=0).timestamp() * 1000)
+    assert ages["svc-backup"]["ssh_keys"] == stamp and "ssh_keys" not in ages["grace.readonly"]
     carried_users = [u for u in result.users if u.get("FactsReadAt")]
     assert carried_users and all(
         stamp == read_at.strftime("%Y-%m-%dT%H:%M:%SZ")

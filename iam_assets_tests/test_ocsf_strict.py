@@ -584,6 +584,14 @@ def _coverage_events() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             UnknownFields={"MFADevices": "AccessDenied on iam:ListMFADevices"},
         ),
         CREDENTIAL_FACTS_USER,
+        _with(  # SSH keys and MFA devices carried from an earlier run
+            CREDENTIAL_FACTS_USER,
+            UserId="AIDACARRIED",
+            FactsReadAt={
+                "SSHPublicKeys": "2026-05-01T00:00:00Z",
+                "MFADevices": "2026-05-02T08:00:00Z",
+            },
+        ),
     ]
     records = records_for(*raws)
     return (
@@ -627,6 +635,8 @@ def test_constant_rows_show_the_value_the_mapper_emits(profile):
 
 # The leaves of the strict profile inside ``unmapped``: free-form in OCSF, so without a type rule.
 STRICT_FREE_FORM = {
+    "unmapped.facts_read_at.ssh_keys",
+    "unmapped.facts_read_at.mfa_devices",
     "unmapped.path",
     "unmapped.is_console_user",
     "unmapped.access_keys_count",

@@ -118,6 +118,23 @@ def test_a_run_while_another_holds_the_account_stops_before_iam_naming_it(
     delivered_once(intake)
 
 
+@pytest.mark.slow
+def test_an_unpartitioned_run_waits_for_a_run_of_the_account_its_credentials_reach(
+    iam_admin, iam_proxy, intake, state
+):
+    seed_users(iam_admin, DEMO_USERS)
+    partition_run = AccountLock(state.directory, "123456789012", holder="run 9a8b7c6d-partition")
+    partition_run.acquire()
+    try:
+        result = materialize_graph(iam_proxy, intake, state, raise_on_error=False)
+    finally:
+        partition_run.release()
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "run 9a8b7c6d-partition" in str(failure.step_failure_data.error)
+    assert set(iam_proxy.actions) <= {"GetCallerIdentity"} and intake.requests == []
+
+
 def test_the_lock_of_one_account_does_not_hold_another(tmp_path):
     first = AccountLock(tmp_path, "111111111111", holder="run a")
     second = AccountLock(tmp_path, "222222222222", holder="run b")

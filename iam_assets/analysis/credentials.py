@@ -101,6 +101,7 @@ def credential_facts(raw: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         "mfa_kinds": kinds,
         "has_hardware_mfa": None if kinds is None else bool(HARDWARE_KINDS & set(kinds)),
         "permissions_boundary": raw.get("PermissionsBoundary"),
+        "facts_read_at": dict(raw.get("FactsReadAt") or {}),
     }
 
 

@@ -54,6 +54,7 @@ ENRICHED_COLUMNS: dict[str, str] = {
     "mfa_kinds": "object",
     "has_hardware_mfa": "boolean",
     "permissions_boundary": "string",
+    "facts_read_at": "object",
     "tags": "object",
     "groups": "object",
     "group_details": "object",

@@ -66,6 +66,8 @@ class EnrichedUser(TypedDict):
     mfa_kinds: list[str] | None  # sorted distinct: "fido", "hardware", "virtual"
     has_hardware_mfa: bool | None  # a FIDO or hardware device
     permissions_boundary: str | None  # the boundary policy's ARN; "" none
+    # Per-user facts carried from an earlier run -> when they were read (ISO); {}: all read now
+    facts_read_at: dict[str, str]
     tags: dict[str, str] | None
     groups: list[str] | None
     group_details: list[GroupDetail] | None  # the same groups, with their ARN and policies

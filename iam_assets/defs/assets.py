@@ -99,6 +99,8 @@ def collect_raw_users(
     root user's MFA and keys. Denied reads stay unknown and are listed per user. Facts IAM tells
     only per user are carried from the last run while CloudTrail shows no change to them."""
     state_report = StateReport()
+    if not context.has_partition_key:  # the lock of the account the credentials reach, too
+        state.hold(iam.account_session(None)[1], holder=f"run {context.run_id}")
     result = iam.collect(
         account_of(context),
         note=context.log.warning,

@@ -28,11 +28,14 @@ class SnapshotStoreResource(dg.ConfigurableResource):
     On a multi-node deployment, point it at shared storage. Snapshot problems are reported in a
     ``StateReport``, never raised: change tracking must not stop the inventory. The lock is taken
     when the run starts (before IAM is read) and freed when it ends; the account is the run's
-    partition or, unpartitioned, the credentials' own account.
+    partition or, unpartitioned, the credentials' own account, and then also the account they
+    reach (``hold``), so that an unpartitioned run and a partitioned one never read the same
+    account at once.
     """
 
     directory: str = Field(description=f"Folder for the previous snapshot ({STATE_VARIABLE})")
     _lock: AccountLock | None = PrivateAttr(default=None)
+    _held: list[AccountLock] = PrivateAttr(default_factory=list)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         owner_only_files()
@@ -51,9 +54,20 @@ class SnapshotStoreResource(dg.ConfigurableResource):
         self._lock = lock
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
+        for lock in [*self._held, *([self._lock] if self._lock else [])]:
+            lock.release()
+        self._lock = None
+        self._held.clear()
+
+    def hold(self, account_id: str, holder: str) -> None:
+        """Also hold ``account_id`` until the run ends (``AccountBusy`` if another run does);
+        an unusable state folder was already reported at setup."""
+        lock = AccountLock(self.directory, account_id, holder=holder)
+        try:
+            lock.acquire()
+        except OSError:
+            return
+        self._held.append(lock)
 
     def load(self, account_id: str | None, report: StateReport) -> dict[str, Any] | None:
         """The previous snapshot (of ``account_id`` when the inventory covers several)."""

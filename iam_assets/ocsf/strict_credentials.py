@@ -72,6 +72,17 @@ CREDENTIAL_ROWS: tuple[MappingRow, ...] = (
         f"true when a FIDO or hardware device is among them (OCSF has only has_mfa); {_WHEN}",
     ),
     MappingRow(
+        "FactsReadAt.SSHPublicKeys",
+        "unmapped.facts_read_at.ssh_keys",
+        "epoch milliseconds, UTC: when the SSH keys, carried from an earlier run, were read;"
+        " omitted when this run read them",
+    ),
+    MappingRow(
+        "FactsReadAt.MFADevices",
+        "unmapped.facts_read_at.mfa_devices",
+        "the same for the MFA devices",
+    ),
+    MappingRow(
         "PermissionsBoundary",
         "unmapped.permissions_boundary",
         "the boundary policy's ARN; omitted when the user has none, or unknown",
@@ -89,6 +100,10 @@ _FACTS = {
     "mfa_kinds": "mfa_kinds",
     "has_hardware_mfa": "has_hardware_mfa",
 }
+
+
+# Raw field of a fact carried between runs -> its key under ``unmapped.facts_read_at``.
+_CARRIED = {"SSHPublicKeys": "ssh_keys", "MFADevices": "mfa_devices"}
 
 
 def credential_facts(user: Mapping[str, Any], unknown: list[str]) -> dict[str, Any]:
@@ -109,6 +124,13 @@ def credential_facts(user: Mapping[str, Any], unknown: list[str]) -> dict[str, A
             facts[key] = value
         elif not use_known:
             unknown.append(f"unmapped.{key}")
+    carried = {
+        _CARRIED[name]: epoch_millis(stamp)
+        for name, stamp in sorted((user.get("facts_read_at") or {}).items())
+        if name in _CARRIED
+    }
+    if carried:
+        facts["facts_read_at"] = carried
     boundary = user.get("permissions_boundary")
     if boundary:  # "" is known to have none: omitted, not unknown
         facts["permissions_boundary"] = boundary
