@@ -35,7 +35,7 @@ from iam_assets_tests.support.iam_simulated import (
     complete_report,
 )
 from iam_assets_tests.support.loopback import Answer, LoopbackServer
-from iam_assets_tests.support.trail_simulated import EventHistory
+from iam_assets_tests.support.trail_simulated import EventHistory, TokenBucket
 
 NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
@@ -76,27 +76,6 @@ class Fault:
     code: str
     status: int
     when: Callable[[Params], bool]
-
-
-class TokenBucket:
-    """``rate`` requests per second on average, ``burst`` at once; thread-safe."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._tokens = float(burst)
-        self._stamp = time.monotonic()
-        self._lock = threading.Lock()
-
-    def take(self) -> bool:
-        with self._lock:
-            now = time.monotonic()
-            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-            self._stamp = now
-            if self._tokens >= 1:
-                self._tokens -= 1
-                return True
-            return False
 
 
 class IAMProxy(LoopbackServer):

@@ -81,8 +81,7 @@ class EventHistory:
         self.calls = 0
         self.throttled = 0
         self.denied = False
-        self._rate, self._burst = rate, burst
-        self._tokens, self._stamp = float(burst), time.monotonic()
+        self.bucket = TokenBucket(rate, burst)
         self._lock = threading.Lock()
 
     def observe(self, action: str, parameters: dict[str, str], status: int) -> None:
@@ -98,7 +97,7 @@ class EventHistory:
         """(status, JSON answer) to one LookupEvents request."""
         with self._lock:
             self.calls += 1
-            if not self._take():
+            if not self.bucket.take():
                 self.throttled += 1
                 return 400, _error("ThrottlingException", "Rate exceeded")
         if self.denied:
@@ -136,14 +135,26 @@ class EventHistory:
             answer["NextToken"] = str(offset + size)
         return 200, answer
 
-    def _take(self) -> bool:
-        now = time.monotonic()
-        self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
-        self._stamp = now
-        if self._tokens >= 1:
-            self._tokens -= 1
-            return True
-        return False
+
+class TokenBucket:
+    """``rate`` requests per second on average, ``burst`` at once; thread-safe."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._stamp = time.monotonic()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return True
+            return False
 
 
 def _matches(event: Event, attribute: dict) -> bool:
