@@ -73,8 +73,8 @@ def child(
     )
     seconds = time.monotonic() - started
     if state != "-":
-        now = datetime.now(UTC)
-        Path(state).write_text(json.dumps(carried_facts.to_state(result.users, now)))
+        stamp = result.started_at or datetime.now(UTC)
+        Path(state).write_text(json.dumps(carried_facts.to_state(result.users, stamp)))
     if users_out != "-":
         Path(users_out).write_text(json.dumps(result.users))
     freshness = result.freshness

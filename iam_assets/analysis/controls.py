@@ -104,7 +104,7 @@ CONTROLS: tuple[Control, ...] = (
         user.permissions_through_groups, "attached_policies, inline_policies",
     ),
     Control(
-        "iam_1", ("IAM.1", "IAM.21"), ("1.16",), "No policy allowing *:* applies", "HIGH",
+        "iam_1", ("IAM.1",), ("1.16",), "No policy allowing *:* applies", "HIGH",
         "user", user.no_full_admin, "is_admin, admin_reasons (the privilege analysis)",
     ),
     Control(

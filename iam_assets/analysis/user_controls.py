@@ -150,7 +150,7 @@ def permissions_through_groups(user: User, _settings: ControlSettings, _now: dat
 
 
 def no_full_admin(user: User, _settings: ControlSettings, _now: datetime) -> Verdict:
-    """CIS 1.16 / IAM.1, IAM.21: no policy allowing every action on every resource applies to
+    """CIS 1.16 / IAM.1: no policy allowing every action on every resource applies to
     the user (the privilege analysis' ``is_admin``, by the documents; its first reason why)."""
     reasons = list(user.get("admin_reasons") or [])
     if user.get("is_admin") is None:

@@ -1,12 +1,13 @@
 """The bulk strategy: every user from ``GetAccountAuthorizationDetails`` (users, groups and the
 customer-managed policies with their documents) joined with the credential report, a few calls
 per thousand users, plus what neither holds: the attached AWS managed policies' documents (one
-``ListPolicies`` and one ``GetPolicyVersion`` per policy, once per account), every user's
-service-specific credentials in one paged listing (``AllUsers``), and in the per-user pool one
-``ListSSHPublicKeys`` per user, ``ListMFADevices`` for the users the report says have MFA (for
-each device's kind) and ``ListSigningCertificates`` where the report gives an active certificate
-no time. Users the report cannot answer (created after it, or whose row is rejected) are read
-with per-user calls.
+``ListPolicies`` and one ``GetPolicyVersion`` per policy, once per account), the assigned virtual
+MFA devices and every user's service-specific credentials in one paged listing each. In the
+per-user pool: each user's SSH keys and, for users with MFA, their device list (each device's
+kind), unless carried from the last run while CloudTrail shows no change (``carried_facts``);
+``ListSigningCertificates`` where the report gives an active certificate no time; and the report's
+facts CloudTrail shows changed since it was made (``freshness``). Users the report cannot answer
+(created after it, or whose row is rejected) are read with per-user calls.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from botocore.exceptions import ClientError
 
 from iam_assets.collect import bulk_policies, credentials, fresh_reads
 from iam_assets.collect.bulk_users import bulk_user
-from iam_assets.collect.carried_facts import CARRIED_FIELDS
 from iam_assets.collect.client import IAMCalls, denial
 from iam_assets.collect.credential_report import CredentialReport
 from iam_assets.collect.freshness import REPORT_FIELDS, Freshness, Incremental, freshen
@@ -28,7 +28,7 @@ from iam_assets.collect.per_user import PerUserReader
 from iam_assets.collect.records import RawUser, RootAccount, iso_utc
 from iam_assets.collect.report_fetch import FetchedReport, ReportUnusable, fetch_report
 from iam_assets.collect.timestamps import to_utc
-from iam_assets.collect.trail_changes import TrailChanges, read_changes
+from iam_assets.collect.trail_changes import ROOT, TrailChanges, read_changes
 from iam_assets.collect.virtual_mfa import VirtualMFA, read_virtual_mfa
 
 # Two APIs that hold almost every field of every user at once.
@@ -175,7 +175,7 @@ class BulkReader:
             report_generated_at=fetched.generated_iso,
             completed_per_user=sorted(detail["UserName"] for detail in per_user),
             report_rows_rejected=dict(sorted(rejected.items())),
-            root=report.root,
+            root=None if _root_changed(trail, fetched) else report.root,
             freshness=freshness,
             virtual_mfa=virtual,
         )
@@ -197,20 +197,13 @@ class BulkReader:
         incremental = self._incremental
         if incremental.trail_client is None:
             return None
-        fields: set[str] = set()
-        since = now
+        windows: dict[str, datetime] = {}
         if now - report_time > FRESH_REPORT:
-            fields.update(REPORT_FIELDS)
-            since = report_time
-        carried = [
-            fact.read_at
-            for _user_id, facts in incremental.carried.by_arn.values()
-            for fact in facts.values()
-        ]
-        if carried:
-            fields.update(CARRIED_FIELDS)
-            since = min([since, *carried])
-        changes = read_changes(incremental.trail_client, since, now, fields)
+            windows.update(dict.fromkeys(REPORT_FIELDS, report_time))
+        for _user_id, facts in incremental.carried.by_arn.values():
+            for raw_field, fact in facts.items():
+                windows[raw_field] = min(windows.get(raw_field, fact.read_at), fact.read_at)
+        changes = read_changes(incremental.trail_client, windows, now)
         if not changes.known:
             self._note(
                 f"Changes since the credential report could not be read ({changes.unavailable}):"
@@ -243,6 +236,14 @@ class BulkReader:
                 " read with per-user calls: "
                 + "; ".join(f"{name}: {reason}" for name, reason in sorted(rejected.items())[:10])
             )
+
+
+def _root_changed(trail: TrailChanges | None, fetched: FetchedReport) -> bool:
+    """Whether the root user's credentials changed since the report: then its row is not used
+    (the collector reads GetAccountSummary, which is current)."""
+    return trail is not None and any(
+        trail.changed_since(ROOT, raw_field, fetched.generated_at) for raw_field in REPORT_FIELDS
+    )
 
 
 def _granted(read: Callable[[], Any]) -> Any:

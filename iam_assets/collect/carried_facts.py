@@ -24,7 +24,7 @@ from typing import Any
 
 from iam_assets.collect.records import RawUser, iso_utc
 from iam_assets.collect.timestamps import to_utc
-from iam_assets.collect.trail_changes import TrailChanges
+from iam_assets.collect.trail_changes import DELIVERY_MARGIN, RETENTION, TrailChanges
 
 CARRIED_FIELDS = ("SSHPublicKeys", "MFADevices")
 STATE_VERSION = 1
@@ -53,22 +53,36 @@ class CarriedFacts:
         return len(self.by_arn)
 
 
-def from_state(state: Mapping[str, Any] | None) -> CarriedFacts:
-    """The carried facts of a stored state; anything malformed is skipped (then re-read)."""
-    if not isinstance(state, Mapping) or state.get("version") != STATE_VERSION:
+def from_state(state: Any) -> CarriedFacts:
+    """The carried facts of a stored state; anything malformed (a file edited by hand, or
+    damaged) is skipped, and then read again."""
+    users = state.get("users") if isinstance(state, Mapping) else None
+    if not isinstance(users, Mapping) or state.get("version") != STATE_VERSION:
         return CarriedFacts()
     by_arn: dict[str, tuple[str, dict[str, Fact]]] = {}
-    for arn, held in (state.get("users") or {}).items():
+    for arn, held in users.items():
         if not isinstance(held, Mapping) or not isinstance(held.get("UserId"), str):
             continue
-        facts: dict[str, Fact] = {}
-        for raw_field, stored in (held.get("facts") or {}).items():
-            read_at = to_utc(stored.get("read_at")) if isinstance(stored, Mapping) else None
-            value = stored.get("value") if isinstance(stored, Mapping) else None
-            if raw_field in CARRIED_FIELDS and read_at is not None and isinstance(value, list):
-                facts[raw_field] = Fact(value=value, read_at=read_at)
-        by_arn[arn] = (held["UserId"], facts)
+        facts = held.get("facts")
+        if not isinstance(facts, Mapping):
+            continue
+        parsed = {name: _fact(stored) for name, stored in facts.items() if name in CARRIED_FIELDS}
+        by_arn[str(arn)] = (held["UserId"], {n: f for n, f in parsed.items() if f is not None})
     return CarriedFacts(by_arn)
+
+
+def _fact(stored: Any) -> Fact | None:
+    """One stored fact, or ``None`` when it is not one: a list of records and an instant."""
+    if not isinstance(stored, Mapping) or not isinstance(stored.get("read_at"), str):
+        return None
+    value = stored.get("value")
+    if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+        return None
+    try:
+        read_at = to_utc(stored["read_at"])
+    except ValueError:
+        return None
+    return None if read_at is None else Fact(value=value, read_at=read_at)
 
 
 def to_state(users: Iterable[RawUser], now: datetime) -> dict[str, Any]:
@@ -124,7 +138,9 @@ def plan(
     """
     out = CarryPlan()
     keepable: list[tuple[datetime, str, str]] = []
-    horizon = now - timedelta(days=reverify_days)
+    # Older than reverify_days, or so old that CloudTrail's 90 days no longer cover the margin
+    # before the read: read again.
+    horizon = max(now - timedelta(days=reverify_days), now - RETENTION + DELIVERY_MARGIN)
     for name, (user, fields) in wanted.items():
         for raw_field in fields:
             fact = carried.fact(user, raw_field)

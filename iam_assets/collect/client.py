@@ -80,12 +80,18 @@ def build_cloudtrail_client(
     verify: bool | str | None = None,
 ) -> Any:
     """A CloudTrail client where IAM's events are recorded: us-east-1 in the aws partition,
-    the partition's own region elsewhere (GovCloud, China: the session's region). An explicit
+    us-gov-west-1 in GovCloud, cn-north-1 in China (IAM's region in each). An explicit
     ``endpoint_url`` (a simulator serving both) is used as for IAM; otherwise botocore resolves
     ``AWS_ENDPOINT_URL_CLOUDTRAIL`` / ``AWS_ENDPOINT_URL``."""
-    region = session.region_name or "us-east-1"
-    if not region.startswith(("us-gov-", "cn-")):
-        region = "us-east-1"
+    partition_region = {"us-gov-": "us-gov-west-1", "cn-": "cn-north-1"}
+    region = next(
+        (
+            home
+            for prefix, home in partition_region.items()
+            if (session.region_name or "").startswith(prefix)
+        ),
+        "us-east-1",
+    )
     config = Config(retries={"max_attempts": 4, "mode": "standard"}, user_agent_extra="iam-assets")
     kwargs = client_kwargs(session, endpoint_url, verify) | {"region_name": region}
     return session.client("cloudtrail", config=config, **kwargs)

@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -74,6 +75,8 @@ class CollectionResult:
     root_account: RootAccount | None = None
     # How current a bulk read is (report age, changes since, carried facts); None per user.
     freshness: Freshness | None = None
+    # When the collection started: what it read, it read after this (carried facts' stamp).
+    started_at: datetime | None = None
     # The password policy and the root user's virtual MFA, for the account-level controls.
     account_settings: AccountSettings | None = None
 
@@ -129,9 +132,11 @@ class IAMUserCollector:
         """
         if strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
-        started = time.monotonic()
+        started, started_at = time.monotonic(), datetime.now(UTC)
         try:
-            return self._collect(strategy, started)
+            result = self._collect(strategy, started)
+            result.started_at = started_at
+            return result
         except ClientError as error:
             raise IAMCollectionError(describe(error, "read the account's IAM users")) from error
         except BotoCoreError as error:  # no credentials, endpoint unreachable, ...

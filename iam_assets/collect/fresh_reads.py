@@ -30,10 +30,12 @@ def complete(calls: IAMCalls, user: RawUser, fields: list[str]) -> RawUser:
                 unknown, "ConsoleAccessEnabled", lambda: credentials.has_login_profile(calls, name)
             )
         else:
+            listed_virtual = bool(user.get("MFADevices")) if raw_field == "MFADevices" else False
             found = credentials.listed(calls, unknown, raw_field, name)
             user[raw_field] = found  # type: ignore[literal-required]
             if raw_field == "MFADevices":
-                user["MFAActive"] = None if found is None else bool(found)
-                if found is None:
+                # Denied: MFA stays known where the account-wide listing showed a device.
+                user["MFAActive"] = bool(found) if found is not None else listed_virtual or None
+                if user["MFAActive"] is None:
                     unknown["MFAActive"] = unknown["MFADevices"]
     return user

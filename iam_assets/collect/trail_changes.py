@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,6 +46,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "DeleteSSHPublicKey": ("SSHPublicKeys",),
 }
 ACTION = "cloudtrail:LookupEvents"
+ROOT = "<root_account>"  # whom an event on the root user's own credentials changed
 RETENTION = timedelta(days=90)
 # CloudTrail shows an event in its history within minutes of the call, not at once: look back
 # this far before the moment a fact was read.
@@ -78,30 +79,36 @@ class TrailChanges:
         return self.unavailable is None
 
     def changed_since(self, user: str, raw_field: str, moment: datetime) -> bool:
-        """Whether ``user``'s ``raw_field`` may have changed after ``moment`` (a read)."""
+        """Whether ``user``'s ``raw_field`` may have changed after ``moment`` (a read). IAM
+        user names are unique regardless of case, and an event names the user as its caller
+        typed it: names are compared case-insensitively."""
         cutoff = moment - DELIVERY_MARGIN
+        name = user.casefold()
         return any(
-            change.user == user and raw_field in change.fields and change.at >= cutoff
+            change.user.casefold() == name and raw_field in change.fields and change.at >= cutoff
             for change in self.changes
         )
 
 
 def read_changes(
     client: Any,
-    since: datetime,
+    windows: Mapping[str, datetime],
     until: datetime,
-    fields: Iterable[str] = (),
     *,
     pause: Callable[[float], None] = time.sleep,
 ) -> TrailChanges:
-    """Every event of ``EVENT_FIELDS`` that can change one of ``fields``, between ``since``
-    (minus the delivery margin, at most 90 days back) and ``until``; a denial or an unreachable
-    CloudTrail is reported, not raised."""
-    start = max(since - DELIVERY_MARGIN, until - RETENTION)
-    found = TrailChanges(since=start)
-    wanted = set(fields)
+    """Every event of ``EVENT_FIELDS`` that can change a field of ``windows`` (field -> since
+    when), from that moment (minus the delivery margin, at most 90 days back) to ``until``; a
+    denial or an unreachable CloudTrail is reported, not raised."""
+    floor = until - RETENTION
+    starts = {
+        name: max(min(windows[f] for f in touched if f in windows) - DELIVERY_MARGIN, floor)
+        for name, touched in EVENT_FIELDS.items()
+        if set(touched) & set(windows)
+    }
+    found = TrailChanges(since=min(starts.values(), default=until))
     try:
-        for event_name in [name for name, touched in EVENT_FIELDS.items() if wanted & set(touched)]:
+        for event_name, start in starts.items():
             token: str | None = None
             while True:
                 if found.calls:
@@ -174,4 +181,6 @@ def _target_user(event: dict[str, Any]) -> str | None:
     for resource in event.get("Resources") or []:
         if resource.get("ResourceType") == "AWS::IAM::User" and resource.get("ResourceName"):
             return str(resource["ResourceName"])
+    if isinstance(identity, dict) and identity.get("type") == "Root":
+        return ROOT  # the root user acting on its own credentials
     return None

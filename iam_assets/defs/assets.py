@@ -78,7 +78,7 @@ def reached_account(raw_users: Sequence[dict]) -> str | None:
 def unkeyed_snapshot(
     previous: dict[str, Any] | None, current: dict[str, Any], context: dg.AssetExecutionContext
 ) -> dict[str, Any] | None:
-    """A snapshot saved before state was keyed by account, if it is this account's: it shares
+    """The unkeyed snapshot (``previous_snapshot.json``), if it is this account's: it shares
     users (IAM user ids are unique) with this run, or one of them is empty."""
     if previous is None or not previous or not current or set(previous) & set(current):
         return previous
@@ -107,7 +107,7 @@ def collect_raw_users(
         carried=lambda account: carried_facts.from_state(state.load_facts(account, state_report)),
     )
     if result.account_id:
-        facts = carried_facts.to_state(result.users, datetime.now(UTC))
+        facts = carried_facts.to_state(result.users, result.started_at or datetime.now(UTC))
         state.save_facts(facts, result.account_id, state_report)
     for problem in state_report.problems:
         context.log.warning(f"{problem} ({STATE_VARIABLE})")
