@@ -21,7 +21,7 @@ from iam_assets.collect.carried_facts import CarriedFacts, Fact, from_state, pla
 from iam_assets.collect.client import build_cloudtrail_client, build_iam_client
 from iam_assets.collect.collector import collect_users
 from iam_assets.collect.freshness import Incremental
-from iam_assets.collect.trail_changes import Change, TrailChanges, _collect
+from iam_assets.collect.trail_changes import ROOT, Change, TrailChanges, _collect
 from iam_assets.demo.seed import DEMO_USERS, seed_users
 from iam_assets.demo.seed_credentials import certificate, mfa_serial, ssh_key
 from iam_assets.ocsf.strict_profile import strict_user_inventory_events
@@ -288,7 +288,7 @@ def test_an_event_is_attributed_to_the_user_it_acted_on_whatever_the_name(name):
             trail_event("UploadSSHPublicKey", {"userName": name}),
             trail_event("CreateAccessKey", None, {"type": "IAMUser", "userName": name}),  # own
             trail_event("DeleteAccessKey", {"userName": "other"}, error="AccessDenied"),
-            trail_event("EnableMFADevice", {}),  # names no one
+            trail_event("EnableMFADevice", {}, {"type": "AssumedRole"}),  # names no one
             trail_event("GetUser", {"userName": name}),  # not a change
         ],
         found,
@@ -321,3 +321,50 @@ def test_the_graph_keeps_each_account_s_facts_owner_only_and_carries_them(
     stored = [p for p in (tmp_path / "home" / "storage").rglob("*") if p.is_file()]
     stored += [p for p in (tmp_path / "state").rglob("*.json")]
     assert stored and [str(p) for p in stored if stat.S_IMODE(p.stat().st_mode) & 0o077] == []
+
+
+def test_a_state_edited_by_hand_never_stops_the_inventory_and_keeps_what_is_sound():
+    sound = {
+        "value": [{"SSHPublicKeyId": "APKA1", "Status": "Active"}],
+        "read_at": "2026-05-01T00:00:00Z",
+    }
+    arn = f"arn:aws:iam::{ACCOUNT}:user/kept"
+    state = {
+        "version": 1,
+        "users": {
+            arn: {
+                "UserId": "AIDAkept",
+                "facts": {"SSHPublicKeys": sound, "MFADevices": {"read_at": 1}},
+            },
+            "bad-1": {
+                "UserId": "AIDAx",
+                "facts": {"SSHPublicKeys": {"value": [1], "read_at": "x"}},
+            },
+            "bad-2": {
+                "UserId": "AIDAy",
+                "facts": {"SSHPublicKeys": {"value": [], "read_at": "yesterday"}},
+            },
+            "bad-3": {"UserId": "AIDAz", "facts": ["not", "a", "mapping"]},
+            "bad-4": "nothing",
+        },
+    }
+    facts = from_state(state)
+    assert facts.fact({"Arn": arn, "UserId": "AIDAkept"}, "SSHPublicKeys").value == sound["value"]
+    assert facts.fact({"Arn": arn, "UserId": "AIDAkept"}, "MFADevices") is None
+    assert all(not facts.by_arn.get(name, ("", {}))[1] for name in ("bad-1", "bad-2", "bad-3"))
+    for broken in (None, [], {"version": 1, "users": []}, {"version": 2, "users": {}}, "text"):
+        assert len(from_state(broken)) == 0
+
+
+def test_names_match_regardless_of_case_and_the_root_is_named_as_such():
+    found = TrailChanges(since=NOW)
+    _collect(
+        [
+            trail_event("UploadSSHPublicKey", {"userName": "Alice"}),
+            trail_event("CreateAccessKey", {}, {"type": "Root", "accountId": ACCOUNT}),
+        ],
+        found,
+    )
+    assert found.changed_since("alice", "SSHPublicKeys", NOW - timedelta(hours=1))
+    assert not found.changed_since("alice", "SSHPublicKeys", NOW + timedelta(hours=1))
+    assert found.changed_since(ROOT, "AccessKeys", NOW - timedelta(hours=1))

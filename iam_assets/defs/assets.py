@@ -100,7 +100,7 @@ def collect_raw_users(
     only per user are carried from the last run while CloudTrail shows no change to them."""
     state_report = StateReport()
     if not context.has_partition_key:  # the lock of the account the credentials reach, too
-        state.hold(iam.account_session(None)[1], holder=f"run {context.run_id}")
+        state.hold(iam.account_session(None)[1], holder=f"run {context.run.run_id}")
     result = iam.collect(
         account_of(context),
         note=context.log.warning,
