@@ -368,3 +368,29 @@ def test_names_match_regardless_of_case_and_the_root_is_named_as_such():
     assert found.changed_since("alice", "SSHPublicKeys", NOW - timedelta(hours=1))
     assert not found.changed_since("alice", "SSHPublicKeys", NOW + timedelta(hours=1))
     assert found.changed_since(ROOT, "AccessKeys", NOW - timedelta(hours=1))
+
+
+@pytest.mark.slow
+def test_every_page_of_virtual_mfa_devices_is_read_and_the_next_run_carries_every_list(
+    iam_admin, iam_proxy
+):
+    for index in range(130):  # more than a page of IAM's (100) and of moto's
+        name = f"mfa-{index:03d}"
+        iam_admin.create_user(UserName=name)
+        serial = mfa_serial(iam_admin, name, "virtual", ACCOUNT)
+        iam_admin.enable_mfa_device(
+            UserName=name,
+            SerialNumber=serial,
+            AuthenticationCode1="123456",
+            AuthenticationCode2="234567",
+        )
+    iam_proxy.max_page["ListVirtualMFADevices"] = 50
+    first = collect(iam_proxy)
+    state = to_state(first.users, first.started_at)
+    iam_proxy.actions.clear()
+    iam_proxy.pages.clear()
+    result = collect(iam_proxy, carried=from_state(state), reverify_days=80)
+    assert iam_proxy.pages["ListVirtualMFADevices"] == 3  # 130 devices, 50 a page
+    # Every device list agrees with the listing: only the rolling slice reads any (260/80).
+    assert iam_proxy.actions["ListMFADevices"] + iam_proxy.actions["ListSSHPublicKeys"] == 4
+    assert all(user["MFAActive"] for user in result.users)

@@ -45,7 +45,7 @@ def read_virtual_mfa(calls: IAMCalls) -> VirtualMFA:
     """One paged ``ListVirtualMFADevices`` (assigned devices); a denial is reported, not raised."""
     try:
         devices = calls.items(
-            "ListVirtualMFADevices", "VirtualMFADevices", AssignmentStatus="Assigned"
+            "ListVirtualMFADevices", "VirtualMFADevices", AssignmentStatus="Assigned", MaxItems=1000
         )
     except Unsupported as unsupported:
         return VirtualMFA(denied=str(unsupported))

@@ -61,6 +61,8 @@ LIST_KEYS = {
     ),
 }
 
+# Listings moto itself pages (100 items a page by default), unlike the others.
+MOTO_PAGES = frozenset({"ListVirtualMFADevices"})
 Params = dict[str, str]
 Report = str | bytes  # a credential report's CSV, as text or as raw (maybe not UTF-8) bytes
 _CONTENT = re.compile(rb"<Content>([^<]*)</Content>")
@@ -315,6 +317,8 @@ class IAMProxy(LoopbackServer):
         """Ask moto for everything, then answer one IAM-sized page of it."""
         wanted = int(params.pop("MaxItems", 100))
         offset = int(params.pop("Marker", "m0")[1:])
+        if action in MOTO_PAGES:  # moto pages these itself (100 a page): ask it for them all
+            params["MaxItems"] = "1000000"
         status, out, payload = self._forward(path, headers, urlencode(params).encode())
         if status != 200:
             return status, out, payload
