@@ -1,8 +1,9 @@
 """Facts IAM tells only per user, carried from one run to the next while nothing changed them.
 
-SSH public keys (``ListSSHPublicKeys``) and hardware or FIDO MFA devices (``ListMFADevices``,
-for users whose MFA is no virtual device) cost one call per user: about 5,500 calls a day on a
-5,000-user account, competing with the account's other automation for IAM's throttle. A fact
+SSH public keys (``ListSSHPublicKeys``) and the MFA device lists of users with MFA
+(``ListMFADevices``: hardware and FIDO keys too, each device's kind) cost one call per user:
+about 5,500 calls a day on a 5,000-user account, competing with the account's other automation
+for IAM's throttle. A fact
 read on an earlier run is kept when CloudTrail shows no event that could have changed it since
 it was read (``trail_changes``), and re-read otherwise; a rolling slice re-reads the oldest so
 that every fact is re-verified within ``reverify_days``, whatever CloudTrail said. Each user's
