@@ -4,8 +4,9 @@ The credential report may be up to 4 hours old, and facts IAM tells only per use
 MFA device lists) are carried from earlier runs; both are right only if nothing changed since
 they were read. CloudTrail's event history (``LookupEvents``: the last 90 days of management
 events, free, 2 requests a second per account and region; IAM's events are recorded in
-us-east-1, us-gov-west-1 or cn-north-1, by partition) says who changed what. One lookup per event name
-below keeps the pages to the changes themselves, not to every IAM read of the account.
+us-east-1, us-gov-west-1 or cn-north-1, by partition) says who changed what. One lookup per
+event name below keeps the pages to the changes themselves, not to every IAM read of the
+account.
 
 Sources: AWS CloudTrail API reference, LookupEvents (one lookup attribute per call, at most 50
 events a page, ``NextToken``, newest first); IAM User Guide, "Logging IAM and AWS STS API calls
