@@ -38,8 +38,11 @@ and each rule below cites the file it comes from:
 Faults on demand, as the API would produce them: ``fail_next(status, times, headers)`` (e.g.
 500, 429 with ``Retry-After``), ``drop_next(times)`` (the connection closes, no answer), and
 ``pass_next(times)`` to aim the faults queued after it at a later batch. ``refuse_user(name)``
-refuses, 422 with the SDK's error body (``message``, ``code``), every request holding that
-user's item, as the API refuses an item it cannot ingest: the rest of the batch is not stored.
+is a fault on demand too: every request holding that user's item is refused whole (422 by
+default) with the error body ``handle_api_error`` reads (``message``, ``code``), and nothing of
+that batch is stored. Neither the SDK nor a public page says how the API refuses one item
+among many; refusing the request, as this double's own validation does (400), is the case the
+client cannot avoid handling.
 """
 
 from __future__ import annotations

@@ -18,6 +18,17 @@ from iam_assets_tests.support.credential_reports import ACCOUNT
 from iam_assets_tests.support.iam_simulated import RootUser
 
 CLOUDSHELL = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
+# What CIS 1.8 (length 14), 1.9 (24 remembered) and Security Hub IAM.11-IAM.16 ask of the
+# password policy, as UpdateAccountPasswordPolicy's parameters; without a maximum age the
+# account still fails the controls that ask for one (IAM.7, IAM.10, IAM.17).
+STRICT_PASSWORD_POLICY: dict[str, Any] = {
+    "MinimumPasswordLength": 14,
+    "RequireSymbols": True,
+    "RequireNumbers": True,
+    "RequireUppercaseCharacters": True,
+    "RequireLowercaseCharacters": True,
+    "PasswordReusePrevention": 24,
+}
 REQUIRED_TAG = "team"
 
 # name -> (console, mfa, keys as (created days ago, last used days ago or None), group, tagged)
@@ -98,14 +109,7 @@ def seed_control_account(admin: Any, now: datetime, *, password_policy: bool = T
             admin.add_user_to_group(GroupName=group, UserName=name)
     admin.attach_user_policy(UserName="direct.policy", PolicyArn=readonly_arn)
     if password_policy:
-        admin.update_account_password_policy(
-            MinimumPasswordLength=14,
-            RequireSymbols=True,
-            RequireNumbers=True,
-            RequireUppercaseCharacters=True,
-            RequireLowercaseCharacters=True,
-            PasswordReusePrevention=24,
-        )
+        admin.update_account_password_policy(**STRICT_PASSWORD_POLICY)
     _date(now)
 
 
@@ -144,12 +148,4 @@ def seed_compliant_account(admin: Any) -> None:
         AuthenticationCode1="123456",
         AuthenticationCode2="654321",
     )
-    admin.update_account_password_policy(
-        MinimumPasswordLength=14,
-        RequireSymbols=True,
-        RequireNumbers=True,
-        RequireUppercaseCharacters=True,
-        RequireLowercaseCharacters=True,
-        PasswordReusePrevention=24,
-        MaxPasswordAge=90,
-    )
+    admin.update_account_password_policy(**STRICT_PASSWORD_POLICY, MaxPasswordAge=90)

@@ -10,6 +10,14 @@ regions and services and certificate slots, ``GetAccountSummary``'s root-user en
 root user's virtual MFA device in ``ListVirtualMFADevices``.
 For benchmarks it adds network latency and throttles like IAM: a token bucket per account that
 answers ``Throttling`` (HTTP 400) when empty.
+
+The credential report's age, as the IAM API reference says it: GetCredentialReport's
+``GeneratedTime`` is when the report was made (moto builds it afresh on every call but stamps
+2015-02-02, so the proxy stamps the time it was built); GenerateCredentialReport answers
+``COMPLETE`` and IAM hands out the same report while it is under 4 hours old, then starts a new
+one (IAM User Guide, "Getting credential reports for your AWS account") — what
+``keep_credential_report`` plays, as another scanner would leave a report. CloudTrail's
+``LookupEvents`` over the writes forwarded is ``trail_simulated``'s (its docstring cites it).
 """
 
 from __future__ import annotations
@@ -61,7 +69,8 @@ LIST_KEYS = {
     ),
 }
 
-# Listings moto itself pages (100 items a page by default), unlike the others.
+# Listings moto itself pages (``moto/iam/models.py`` ``list_virtual_mfa_devices`` cuts at
+# ``max_items``, 100 by default): asked for all, then paged here like the others.
 MOTO_PAGES = frozenset({"ListVirtualMFADevices"})
 Params = dict[str, str]
 Report = str | bytes  # a credential report's CSV, as text or as raw (maybe not UTF-8) bytes
