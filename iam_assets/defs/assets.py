@@ -99,13 +99,13 @@ def collect_raw_users(
     root user's MFA and keys. Denied reads stay unknown and are listed per user. Facts IAM tells
     only per user are carried from the last run while CloudTrail shows no change to them."""
     state_report = StateReport()
-    if not context.has_partition_key:  # the lock of the account the credentials reach, too
-        state.hold(iam.account_session(None)[1], holder=f"run {context.run.run_id}")
-    result = iam.collect(
-        account_of(context),
-        note=context.log.warning,
-        carried=lambda account: carried_facts.from_state(state.load_facts(account, state_report)),
-    )
+
+    def reached(account: str) -> carried_facts.CarriedFacts:
+        if not context.has_partition_key:  # the lock of the account the credentials reach, too
+            state.hold(account, holder=f"run {context.run.run_id}")
+        return carried_facts.from_state(state.load_facts(account, state_report))
+
+    result = iam.collect(account_of(context), note=context.log.warning, carried=reached)
     if result.account_id:
         facts = carried_facts.to_state(result.users, result.started_at or datetime.now(UTC))
         state.save_facts(facts, result.account_id, state_report)

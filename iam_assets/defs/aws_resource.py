@@ -175,16 +175,20 @@ class IAMResource(ResourceWithBoto3Configuration):
         note: Callable[[str], None] | None = None,
         carried: Callable[[str], CarriedFacts] | None = None,
     ) -> CollectionResult:
-        """The full user inventory of ``account_id`` (default: the credentials' own account);
-        ``carried`` gives the per-user facts the last collection of the account reached read."""
+        """The full user inventory of ``account_id`` (default: the credentials' own account).
+
+        ``carried`` is called once with the account the credentials reach, before IAM is read:
+        it gives the per-user facts the last collection of that account read (and may refuse,
+        e.g. while another run holds the account)."""
         session, account = self.account_session(account_id)
+        facts = carried(account) if carried else CarriedFacts()
         incremental = None
         if self.read_changes and self.strategy != "per_user":
             incremental = Incremental(
                 trail_client=build_cloudtrail_client(
                     session, endpoint_url=self.endpoint_url, verify=self._verify
                 ),
-                carried=carried(account) if carried else CarriedFacts(),
+                carried=facts,
                 reverify_days=self.reverify_days,
                 call_budget=self.iam_call_budget,
             )
